@@ -1,0 +1,41 @@
+# Hivewatch. `make help` lists the targets.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+SAMPLES ?= ../shared/samples
+DEMO_WAREHOUSE ?= demo-warehouse
+
+.DEFAULT_GOAL := help
+.PHONY: help install lint test demo bench clean
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP) ## create .venv and install the project with its dev tools
+
+lint: $(STAMP) ## ruff and mypy
+	$(BIN)/ruff check pipeline tests bench
+	$(BIN)/ruff format --check pipeline tests bench
+	$(BIN)/mypy
+
+test: lint ## the whole test suite (installs first if needed)
+	$(BIN)/pytest -q
+
+demo: $(STAMP) ## ingest the sample logs and show what is in the warehouse
+	rm -rf $(DEMO_WAREHOUSE)
+	$(BIN)/hivewatch ingest $(SAMPLES) -w $(DEMO_WAREHOUSE) || [ $$? -eq 1 ]
+	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select host, channel, count(*) as events from events group by all order by events desc limit 15"
+	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select status, count(*) as files, sum(records) as records, sum(recovered) as recovered, sum(skipped) as skipped from ingest_files group by all order by status"
+
+bench: $(STAMP) ## ingest throughput beside bare pyevtx-rs and python-evtx (not part of the tests)
+	$(BIN)/python bench/ingest_bench.py --samples $(SAMPLES)
+
+clean: ## remove the venv, caches and demo warehouse
+	rm -rf $(VENV) $(DEMO_WAREHOUSE) .pytest_cache .mypy_cache .ruff_cache
