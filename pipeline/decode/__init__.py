@@ -1,1 +1,13 @@
-"""decode stage."""
+"""Decoders: one module per format, each yielding plain `EventRow`s and filling `DecodeStats`."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+from pipeline.decode.evtx import Engine, read_evtx
+from pipeline.records import DecodeStats, EventRow
+
+Decoder = Callable[[Path, Engine, DecodeStats], Iterator[EventRow]]
+
+DECODERS: dict[str, Decoder] = {"evtx": read_evtx}

@@ -1,0 +1,203 @@
+"""The `hivewatch` command: thin over the library; errors become one line and an exit code.
+
+Exit codes: 0 done; 1 done, but at least one input could not be read at all; 2 usage error
+(bad flag, unknown table, SQL error); 3 nothing was committed (another writer, or a fault).
+"""
+
+from __future__ import annotations
+
+import os
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, NoReturn, TypeVar
+
+import click
+
+from pipeline.errors import HivewatchError, UsageError, WarehouseBusy
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+EXIT_UNREADABLE_INPUT = 1
+EXIT_USAGE = 2
+EXIT_NOT_COMMITTED = 3
+
+
+def warehouse_option(command: F) -> F:
+    return click.option(
+        "-w",
+        "--warehouse",
+        type=click.Path(file_okay=False, path_type=Path),
+        default=lambda: os.environ.get("HIVEWATCH_WAREHOUSE", "warehouse"),
+        show_default="./warehouse, or $HIVEWATCH_WAREHOUSE",
+        help="Warehouse directory.",
+    )(command)
+
+
+def debug_option(command: F) -> F:
+    return click.option(
+        "--debug", is_flag=True, help="Show the full traceback when something fails."
+    )(command)
+
+
+def output_options(command: F) -> F:
+    command = click.option(
+        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+    )(command)
+    command = click.option(
+        "--format",
+        "fmt",
+        type=click.Choice(["table", "csv", "json"]),
+        default="table",
+        show_default=True,
+        help="Output format.",
+    )(command)
+    return click.option(
+        "-p",
+        "--param",
+        "params",
+        type=(str, str),
+        multiple=True,
+        metavar="NAME VALUE",
+        help="Named parameter, used in the SQL as $NAME. Repeatable.",
+    )(command)
+
+
+def fail(message: str, code: int) -> NoReturn:
+    click.echo(f"hivewatch: {message}", err=True)
+    sys.exit(code)
+
+
+def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
+    """Run `action`; turn library errors into one line on stderr and an exit code."""
+    try:
+        code = action()
+    except UsageError as exc:
+        if debug:
+            raise
+        fail(str(exc), EXIT_USAGE)
+    except WarehouseBusy as exc:
+        if debug:
+            raise
+        fail(str(exc), EXIT_NOT_COMMITTED)
+    except HivewatchError as exc:
+        if debug:
+            raise
+        fail(str(exc), EXIT_NOT_COMMITTED)
+    except KeyboardInterrupt:
+        fail("interrupted; nothing of the current batch was committed", EXIT_NOT_COMMITTED)
+    except Exception as exc:
+        if debug:
+            raise
+        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug)", EXIT_NOT_COMMITTED)
+    sys.exit(code)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(package_name="hivewatch")
+def main() -> None:
+    """Hivewatch: which processes and registry keys keep Windows user profiles from unloading.
+
+    Ingest collected event logs (.evtx, .evt, XML exports) into a warehouse of Parquet tables
+    with a DuckDB catalog, then ask it questions with SQL.
+    """
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(path_type=Path))
+@warehouse_option
+@click.option(
+    "-j",
+    "--jobs",
+    type=click.IntRange(min=1),
+    default=None,
+    help="Worker processes [default: cores].",
+)
+@click.option(
+    "--engine",
+    type=click.Choice(["auto", "rust", "python"]),
+    default="auto",
+    show_default=True,
+    help="EVTX decoder: pyevtx-rs with python-evtx fallback (auto), or one of them alone.",
+)
+@debug_option
+def ingest(
+    paths: tuple[Path, ...], warehouse: Path, jobs: int | None, engine: str, debug: bool
+) -> None:
+    """Read event-log files and folders (recursively) into the warehouse.
+
+    The format is detected from each file's content. Files already ingested are skipped, so
+    running it again over the same folders reads only what is new. The batch is committed
+    at once at the end: an interrupted run leaves the warehouse as it was.
+    """
+    from pipeline.cli_ingest import run_ingest
+
+    guarded(debug, lambda: run_ingest(list(paths), warehouse, jobs, engine))
+
+
+@main.command()
+@click.argument("query")
+@warehouse_option
+@output_options
+@debug_option
+def sql(
+    query: str,
+    warehouse: Path,
+    params: tuple[tuple[str, str], ...],
+    fmt: str,
+    output: Path | None,
+    debug: bool,
+) -> None:
+    """Run read-only SQL over the tables (events, ingest_files, ...).
+
+    Example: hivewatch sql "select host, count(*) from events where event_id = $id group by 1"
+    -p id 1530
+    """
+    from pipeline.query.output import render
+    from pipeline.query.sql import run_sql
+
+    def action() -> int:
+        emit(render(run_sql(warehouse, query, dict(params)), fmt), output)
+        return 0
+
+    guarded(debug, action)
+
+
+@main.command()
+@click.argument("name", required=False)
+@click.option("--list", "list_", is_flag=True, help="List the named queries.")
+@warehouse_option
+@output_options
+@debug_option
+def query(
+    name: str | None,
+    list_: bool,
+    warehouse: Path,
+    params: tuple[tuple[str, str], ...],
+    fmt: str,
+    output: Path | None,
+    debug: bool,
+) -> None:
+    """Run the named query queries/NAME.sql, with -p parameters."""
+    from pipeline.query import named
+    from pipeline.query.output import render
+    from pipeline.query.sql import run_sql
+
+    def action() -> int:
+        if list_:
+            for query_name, path in named.available().items():
+                click.echo(f"{query_name:<24} {named.description(path)}")
+            return 0
+        if not name:
+            raise UsageError("give a query NAME, or --list to see them")
+        emit(render(run_sql(warehouse, named.load(name), dict(params)), fmt), output)
+        return 0
+
+    guarded(debug, action)
+
+
+def emit(text: str, output: Path | None) -> None:
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        output.write_text(text, encoding="utf-8")

@@ -1,0 +1,55 @@
+"""`hivewatch ingest`: progress on a terminal, the one-line summary, the exit code."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Any, cast
+
+import click
+
+from pipeline.decode.evtx import Engine
+from pipeline.ingest.run import default_jobs, ingest
+from pipeline.ingest.step import FileResult
+from pipeline.store.warehouse import Warehouse
+
+
+class _Bar:
+    """A progress bar on stderr when it is a terminal; silent otherwise."""
+
+    def __init__(self) -> None:
+        self.bar: Any = None
+
+    def planned(self, count: int) -> None:
+        if sys.stderr.isatty() and count:
+            self.bar = click.progressbar(
+                length=count, label="reading", file=sys.stderr, show_pos=True
+            )
+            self.bar.__enter__()
+
+    def file(self, result: FileResult) -> None:
+        if self.bar is not None:
+            self.bar.update(1)
+
+    def close(self) -> None:
+        if self.bar is not None:
+            self.bar.__exit__(None, None, None)
+
+
+def run_ingest(paths: list[Path], warehouse: Path, jobs: int | None, engine: str) -> int:
+    bar = _Bar()
+    try:
+        summary = ingest(
+            paths,
+            Warehouse(warehouse),
+            jobs=jobs or default_jobs(),
+            engine=cast(Engine, engine),
+            on_planned=bar.planned,
+            on_file=bar.file,
+        )
+    finally:
+        bar.close()
+    for path, reason in summary.rejected:
+        click.echo(f"hivewatch: rejected {path}: {reason}", err=True)
+    click.echo(summary.line())
+    return 1 if summary.rejected else 0

@@ -1,0 +1,200 @@
+"""EVTX files: pyevtx-rs first, python-evtx for whatever it cannot read.
+
+Layout facts used here (MS-EVEN6 section 2.2 and libyal's "Windows XML Event Log (EVTX)"
+format document): a 4096-byte file header `ElfFile\\0`, then 65536-byte chunks `ElfChnk\\0`,
+each a 512-byte header followed by records that start `**\\0\\0`, give their size at offset 4
+and repeat it in their last four bytes.
+
+`auto` reads the file with pyevtx-rs, iterating past its per-record and per-chunk errors
+(each reported as a RuntimeWarning). If it reported any, python-evtx walks the file again,
+chunk by chunk from the first chunk to the end of the file (so a stale header chunk count
+hides nothing), resynchronising on the next well-formed record after damage, and renders
+every record pyevtx-rs did not yield: those rows count as `recovered`. What no engine reads
+is counted as `skipped`, with a reason naming the chunk and byte range. `rust` never falls
+back; `python` uses python-evtx alone.
+"""
+
+from __future__ import annotations
+
+import mmap
+import warnings
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Literal
+
+from evtx import PyEvtxParser
+from Evtx.Evtx import ChunkHeader, Record
+from lxml import etree
+
+from pipeline.normalize.event_data import encode
+from pipeline.normalize.json_event import row_from_json
+from pipeline.normalize.xml_event import row_from_element
+from pipeline.records import DecodeStats, EventRow
+
+Engine = Literal["auto", "rust", "python"]
+ENGINES: tuple[Engine, ...] = ("auto", "rust", "python")
+
+FILE_MAGIC = b"ElfFile\x00"
+CHUNK_MAGIC = b"ElfChnk\x00"
+RECORD_MAGIC = b"\x2a\x2a\x00\x00"
+FILE_HEADER_SIZE = 0x1000
+CHUNK_SIZE = 0x10000
+CHUNK_HEADER_SIZE = 0x200
+RECORD_HEADER_SIZE = 0x18  # signature, size, record number, written time
+
+
+def looks_like_evtx(head: bytes) -> bool:
+    """A file header signature, or (header destroyed) a chunk signature where chunk 0 starts."""
+    return head.startswith(FILE_MAGIC) or (
+        head[FILE_HEADER_SIZE : FILE_HEADER_SIZE + 8] == CHUNK_MAGIC
+    )
+
+
+def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventRow]:
+    """Every readable record of one `.evtx` file; what cannot be read lands in `stats`."""
+    if engine == "python":
+        yield from _python_rows(path, stats, wanted=None)
+        return
+    seen: set[int] = set()
+    messages: list[str] = []
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        try:
+            parser = PyEvtxParser(str(path), number_of_threads=1, skip_errors=True)
+            for record in parser.records_json():
+                if record is None:
+                    continue
+                record_id = record["event_record_id"]
+                seen.add(record_id)
+                yield row_from_json(record_id, record["timestamp"], record["data"])
+        except (RuntimeError, OSError, ValueError) as exc:
+            messages.append(f"pyevtx-rs stopped: {_one_line(exc)}")
+        messages.extend(_one_line(w.message) for w in caught)
+    if not messages:
+        return
+    if engine == "rust":
+        for message in messages:
+            stats.skip(message)
+        return
+    # python-evtx walks every chunk and record region and accounts for what it cannot read;
+    # pyevtx-rs's messages describe the same damage, so they are not counted a second time.
+    for row in _python_rows(path, stats, wanted=lambda rid: rid not in seen):
+        stats.recovered += 1
+        yield row
+
+
+def _python_rows(
+    path: Path, stats: DecodeStats, wanted: Callable[[int], bool] | None
+) -> Iterator[EventRow]:
+    """python-evtx over every chunk-sized step of the file, past damaged chunks and records."""
+    size = path.stat().st_size
+    if size <= FILE_HEADER_SIZE:
+        stats.skip(f"file of {size} bytes ends before the first chunk")
+        return
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        for index, offset in enumerate(range(FILE_HEADER_SIZE, size, CHUNK_SIZE)):
+            yield from _chunk_rows(buf, index, offset, stats, wanted)
+
+
+def _chunk_rows(
+    buf: mmap.mmap,
+    index: int,
+    offset: int,
+    stats: DecodeStats,
+    wanted: Callable[[int], bool] | None,
+) -> Iterator[EventRow]:
+    end = min(offset + CHUNK_SIZE, len(buf))
+    if buf[offset : offset + 8] != CHUNK_MAGIC:
+        if buf[offset:end].count(0) != end - offset:  # an all-zero chunk is unused space
+            stats.skip(f"chunk {index}: no chunk signature at offset {offset:#x}")
+        return
+    if end - offset < CHUNK_HEADER_SIZE:
+        stats.skip(f"chunk {index}: truncated inside its header")
+        return
+    try:
+        chunk = ChunkHeader(buf, offset)
+        limit = min(offset + max(chunk.next_record_offset(), CHUNK_HEADER_SIZE), end)
+        declared = range(chunk.file_first_record_number(), chunk.file_last_record_number() + 1)
+    except Exception as exc:  # python-evtx raises many exception types on damage
+        stats.skip(f"chunk {index}: unreadable header ({_one_line(exc)})")
+        return
+    position = offset + CHUNK_HEADER_SIZE
+    while position + RECORD_HEADER_SIZE <= limit:
+        size = _record_size(buf, position, end)
+        if size is None:
+            resume = _next_record(buf, position + 1, limit, end)
+            gap_end = limit if resume is None else resume
+            stats.skip(f"chunk {index}: no readable record in bytes {position:#x}-{gap_end:#x}")
+            if resume is None:
+                return
+            position = resume
+            continue
+        record = Record(buf, position, chunk)
+        record_id = record.record_num()
+        if wanted is None or wanted(record_id):
+            row = _render(record, record_id, index, stats, record_id in declared)
+            if row is not None:
+                yield row
+        position += size
+
+
+def _record_size(buf: mmap.mmap, position: int, end: int) -> int | None:
+    """The size of a well-formed record at `position`: signature, and size repeated at its end."""
+    if buf[position : position + 4] != RECORD_MAGIC:
+        return None
+    size = int.from_bytes(buf[position + 4 : position + 8], "little")
+    if size < RECORD_HEADER_SIZE + 4 or position + size > end:
+        return None
+    if int.from_bytes(buf[position + size - 4 : position + size], "little") != size:
+        return None
+    return size
+
+
+def _next_record(buf: mmap.mmap, start: int, limit: int, end: int) -> int | None:
+    """Resynchronise after damage: the next offset holding a well-formed record."""
+    position = buf.find(RECORD_MAGIC, start, limit)
+    while position != -1:
+        if _record_size(buf, position, end) is not None:
+            return position
+        position = buf.find(RECORD_MAGIC, position + 1, limit)
+    return None
+
+
+def _render(
+    record: Record, record_id: int, index: int, stats: DecodeStats, declared: bool
+) -> EventRow | None:
+    """The record rendered by python-evtx; if its body is unreadable, its header alone.
+
+    A header-only row keeps the record id and the time the record was written, with the
+    reason under `event_data.unreadable`; the reason is noted in the file's `error`. Only a
+    record inside the chunk header's declared number range gets one: an unreadable record
+    outside it is stale slack whose templates may be gone, and is skipped.
+    """
+    try:
+        return row_from_element(etree.fromstring(record.xml()), record_id)
+    except Exception as exc:  # damage shows as many exception types inside python-evtx
+        reason = _one_line(f"{type(exc).__name__}: {exc}")
+        if not declared:
+            stats.skip(f"chunk {index}: stale record {record_id} unreadable ({reason})")
+            return None
+        stats.problems.append(f"chunk {index}: record {record_id} body unreadable ({reason})")
+        written = record.timestamp().strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+        return EventRow(
+            host=None,
+            channel=None,
+            provider=None,
+            event_id=None,
+            qualifiers=None,
+            level=None,
+            time_created=written,
+            record_id=record_id,
+            process_id=None,
+            thread_id=None,
+            user_sid=None,
+            event_data=encode({"unreadable": reason}),
+        )
+
+
+def _one_line(value: object) -> str:
+    text = " ".join(str(value).split())
+    return text.removeprefix("Skipping EVTX data: ").removeprefix("RuntimeError: ")[:300]

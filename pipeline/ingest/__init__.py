@@ -1,0 +1,1 @@
+"""Ingest: plan a batch, run the per-file step on each new file, commit the batch."""

@@ -1,0 +1,120 @@
+"""The per-file step: one file in, Parquet parts plus one ledger row out.
+
+A pure function of its task (no shared state, nothing visible in the warehouse until the
+batch commits), so a process pool or a distributed executor can run it.
+"""
+
+from __future__ import annotations
+
+import traceback
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.decode import DECODERS
+from pipeline.decode.evtx import Engine
+from pipeline.records import DecodeStats, EventRow
+from pipeline.store.frame import frame
+
+BATCH_ROWS = 50_000  # rows held in memory per file before they are written out
+MAX_ERROR_CHARS = 2000
+
+
+@dataclass(frozen=True)
+class FileTask:
+    path: str
+    file_id: str
+    format: str
+    size_bytes: int
+    engine: Engine
+    staging_dir: str
+
+
+@dataclass(frozen=True)
+class FileResult:
+    """One `ingest_files` row, less `ingested_at`, and the parts holding the file's rows."""
+
+    file_id: str | None
+    path: str
+    format: str | None
+    size_bytes: int | None
+    records: int
+    recovered: int
+    skipped: int
+    status: str
+    error: str | None
+    parts: tuple[str, ...] = ()
+
+
+def run_step(task: FileTask) -> FileResult:
+    """Decode one file into staging parts; damage becomes counts and reasons, never a raise."""
+    stats = DecodeStats()
+    parts: list[str] = []
+    records = 0
+    batch: list[EventRow] = []
+    decoder = DECODERS.get(task.format)
+    if decoder is None:
+        return _result(task, 0, stats, [], f"no reader for {task.format} files yet")
+    try:
+        for row in decoder(Path(task.path), task.engine, stats):
+            batch.append(row)
+            if len(batch) >= BATCH_ROWS:
+                parts.append(_write(task, batch, records, len(parts)))
+                records += len(batch)
+                batch = []
+    except Exception as exc:  # a decoder bug must not cost the rows already read
+        stats.skip(f"reading stopped after {records + len(batch)} records: {_describe(exc)}")
+    if batch:
+        parts.append(_write(task, batch, records, len(parts)))
+        records += len(batch)
+    return _result(task, records, stats, parts, None)
+
+
+def _write(task: FileTask, rows: list[EventRow], first_seq: int, index: int) -> str:
+    part = Path(task.staging_dir) / f"{task.file_id}.{index:05d}.parquet"
+    frame(rows, task.format, task.file_id, first_seq).write_parquet(part, compression="zstd")
+    return str(part)
+
+
+def _result(
+    task: FileTask, records: int, stats: DecodeStats, parts: list[str], refusal: str | None
+) -> FileResult:
+    if refusal is not None:
+        status, error = "rejected", refusal
+    elif records == 0 and stats.skipped:
+        status, error = "rejected", "nothing readable: " + _join(stats.problems)
+    elif stats.problems:
+        status, error = "partial", _join(stats.problems)
+    else:
+        status, error = "ok", None
+    return FileResult(
+        file_id=task.file_id,
+        path=task.path,
+        format=task.format,
+        size_bytes=task.size_bytes,
+        records=records,
+        recovered=stats.recovered,
+        skipped=stats.skipped,
+        status=status,
+        error=error,
+        parts=tuple(parts),
+    )
+
+
+def _join(problems: list[str]) -> str:
+    text = "; ".join(problems)
+    if len(text) <= MAX_ERROR_CHARS:
+        return text
+    shown: list[str] = []
+    used = 0
+    for problem in problems:
+        if used + len(problem) > MAX_ERROR_CHARS:
+            break
+        shown.append(problem)
+        used += len(problem) + 2
+    return "; ".join(shown) + f"; (+{len(problems) - len(shown)} more)"
+
+
+def _describe(exc: BaseException) -> str:
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    place = f" at {Path(where.filename).name}:{where.lineno}" if where else ""
+    return f"{type(exc).__name__}: {exc}{place}"

@@ -1,0 +1,155 @@
+"""An `<Event>` element (from an XML export or rendered by python-evtx) -> `EventRow`.
+
+The payload follows the same rules as the pyevtx-rs JSON path (`event_data`), so the same
+record yields the same row whichever way it arrived. python-evtx renders a string-array
+substitution as `<string>..</string>` lines inside one `<Data>`; those become one string each.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from lxml import etree
+
+from pipeline.normalize.event_data import JsonObject, encode
+from pipeline.records import EventRow
+
+_STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.DOTALL)
+
+
+def local(tag: Any) -> str:
+    """The tag without its namespace; comments and PIs have no string tag."""
+    return tag.rpartition("}")[2] if isinstance(tag, str) else ""
+
+
+def _int(text: str | None) -> int | None:
+    if text is None:
+        return None
+    text = text.strip()
+    if not text:
+        return None
+    try:
+        return int(text, 0)
+    except ValueError:
+        try:
+            return int(text)
+        except ValueError:
+            return None
+
+
+def iso_utc(text: str | None) -> str | None:
+    """SystemTime as `YYYY-MM-DDTHH:MM:SS[.f]Z`, from Windows' or python-evtx's spelling."""
+    if not text:
+        return None
+    text = text.strip().replace(" ", "T", 1)
+    if text.endswith("+00:00"):
+        text = text[:-6] + "Z"
+    elif not text.endswith("Z"):
+        text += "Z"
+    return text
+
+
+def element_value(el: etree._Element) -> Any:
+    """Element content as rendered JSON would have it: text, or attributes and children."""
+    children = [c for c in el if isinstance(c.tag, str)]
+    if not children and not el.attrib:
+        return el.text
+    out: dict[str, Any] = {}
+    if el.attrib:
+        out["#attributes"] = {local(k): v for k, v in el.attrib.items()}
+    for child in children:
+        _put(out, local(child.tag), element_value(child))
+    if el.text is not None and (not children or el.text.strip()):
+        out["#text"] = el.text
+    return out
+
+
+def _put(out: dict[str, Any], key: str, value: Any) -> None:
+    """Repeated names get `_1`, `_2`... as pyevtx-rs does."""
+    if key not in out:
+        out[key] = value
+        return
+    n = 1
+    while f"{key}_{n}" in out:
+        n += 1
+    out[f"{key}_{n}"] = value
+
+
+def _data_strings(text: str | None) -> list[str | None]:
+    if text is not None and text.startswith("<string>"):
+        return [m.replace("&lt;", "<").replace("&gt;", ">") for m in _STRING_ITEM.findall(text)]
+    return [text]
+
+
+def payload_from_element(event: etree._Element) -> JsonObject:
+    """The normalised `event_data` object of one `<Event>` element."""
+    out: JsonObject = {}
+    for section in event:
+        name = local(section.tag)
+        if name == "EventData":
+            if section.attrib:
+                out["#attributes"] = {local(k): v for k, v in section.attrib.items()}
+            strings: list[str | None] = []
+            unnamed = False
+            for item in section:
+                tag = local(item.tag)
+                if tag == "Data":
+                    field = item.get("Name")
+                    if field is None:
+                        unnamed = True
+                        strings.extend(_data_strings(item.text))
+                    else:
+                        _put(out, field, item.text)
+                elif tag == "Binary":
+                    if item.text and item.text.strip():
+                        out["Binary"] = item.text.strip()
+                elif tag:
+                    _put(out, tag, element_value(item))
+            if unnamed:
+                out["strings"] = strings
+        elif name == "UserData":
+            content: dict[str, Any] = {}
+            for child in section:
+                if local(child.tag):
+                    _put(content, local(child.tag), element_value(child))
+            out["UserData"] = content
+    return out
+
+
+def row_from_element(event: etree._Element, record_id: int | None = None) -> EventRow:
+    """One `<Event>` element as an `EventRow`; `record_id` overrides `EventRecordID`."""
+    system: dict[str, etree._Element] = {}
+    for section in event:
+        if local(section.tag) == "System":
+            for field in section:
+                system.setdefault(local(field.tag), field)
+            break
+    eid_el = system.get("EventID")
+    eid = _int(eid_el.text) if eid_el is not None else None
+    qualifiers = _int(eid_el.get("Qualifiers")) if eid_el is not None else None
+    if eid is not None and eid > 0xFFFF and qualifiers is None:
+        qualifiers = eid >> 16
+
+    def text(name: str) -> str | None:
+        el = system.get(name)
+        return el.text if el is not None else None
+
+    def attr(name: str, key: str) -> str | None:
+        el = system.get(name)
+        return el.get(key) if el is not None else None
+
+    return EventRow(
+        host=text("Computer"),
+        channel=text("Channel"),
+        provider=attr("Provider", "Name"),
+        event_id=None if eid is None else eid & 0xFFFF,
+        qualifiers=qualifiers,
+        level=_int(text("Level")),
+        time_created=iso_utc(attr("TimeCreated", "SystemTime")),
+        record_id=record_id if record_id is not None else _int(text("EventRecordID")),
+        process_id=_int(attr("Execution", "ProcessID")),
+        thread_id=_int(attr("Execution", "ThreadID")),
+        user_sid=attr("Security", "UserID") or None,
+        event_data=encode(payload_from_element(event)),
+    )

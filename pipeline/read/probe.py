@@ -1,0 +1,68 @@
+"""Find the input files, hash them and sniff their format: the input side of the ledger."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from pipeline.read.sniff import SNIFF_BYTES, Format, sniff
+
+_BLOCK = 1 << 20
+
+
+@dataclass(frozen=True)
+class Probe:
+    """One offered input: its identity and format, or why it cannot be read at all."""
+
+    path: str
+    file_id: str | None  # sha256 of the content
+    size_bytes: int | None
+    format: Format | None
+    error: str | None
+
+
+def walk(inputs: Iterable[Path]) -> Iterator[Path]:
+    """Files named, and files under directories named (recursively, in name order).
+
+    A path that does not exist is yielded as is; `probe` reports it.
+    """
+    for root in inputs:
+        if root.is_dir():
+            for folder, dirs, files in os.walk(root):
+                dirs.sort()
+                for name in sorted(files):
+                    yield Path(folder) / name
+        else:
+            yield root
+
+
+def probe(path: Path) -> Probe:
+    """Hash and sniff one file; an unreadable path becomes a Probe with an error."""
+    try:
+        digest = hashlib.sha256()
+        size = 0
+        with path.open("rb") as handle:
+            head = handle.read(SNIFF_BYTES)
+            digest.update(head)
+            size += len(head)
+            while block := handle.read(_BLOCK):
+                digest.update(block)
+                size += len(block)
+    except IsADirectoryError:
+        return Probe(str(path), None, None, None, "is a directory")
+    except FileNotFoundError:
+        return Probe(str(path), None, None, None, "no such file")
+    except PermissionError:
+        return Probe(str(path), None, None, None, "permission denied")
+    except OSError as exc:
+        return Probe(str(path), None, None, None, f"cannot read: {exc.strerror or exc}")
+    file_id = digest.hexdigest()
+    if size == 0:
+        return Probe(str(path), file_id, 0, None, "empty file")
+    found = sniff(head)
+    if found is None:
+        return Probe(str(path), file_id, size, None, "not an event log (.evtx, .evt or XML)")
+    return Probe(str(path), file_id, size, found, None)

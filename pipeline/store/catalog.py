@@ -1,0 +1,80 @@
+"""`catalog.duckdb`: one view per table over its live Parquet parts, and the parts list.
+
+The catalog is the warehouse's single source of truth: a part is live only if the catalog
+lists it. A new catalog is written beside the old one and renamed over it, so every commit
+is one atomic rename, and a reader sees the warehouse before or after a batch, never between.
+Views name absolute paths so that `duckdb warehouse/catalog.duckdb` works from any directory;
+the parts list keeps paths relative to the warehouse.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Mapping, Sequence
+from pathlib import Path
+
+import duckdb
+
+from pipeline.store.schemas import TABLES, Table
+from pipeline.store.sqltext import identifier, literal_list
+
+CATALOG = "catalog.duckdb"
+PARTS_TABLE = "_hivewatch_parts"
+
+
+def view_sql(table: Table, files: Sequence[str], temporary: bool = False) -> str:
+    """The view of `table` over `files` (absolute paths), cast to the declared types."""
+    kind = "TEMP VIEW" if temporary else "VIEW"
+    columns = ", ".join(
+        f"CAST({identifier(c.name)} AS {c.sql_type}) AS {identifier(c.name)}" for c in table.columns
+    )
+    if files:
+        source = f"read_parquet({literal_list(files)})"
+        return (
+            f"CREATE OR REPLACE {kind} {identifier(table.name)} AS SELECT {columns} FROM {source}"
+        )
+    empty = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {identifier(c.name)}" for c in table.columns)
+    return f"CREATE OR REPLACE {kind} {identifier(table.name)} AS SELECT {empty} WHERE false"
+
+
+def read_parts(root: Path) -> dict[str, list[str]]:
+    """Live parts per table, as paths relative to the warehouse; empty if no catalog yet."""
+    parts: dict[str, list[str]] = {name: [] for name in TABLES}
+    path = root / CATALOG
+    if not path.exists():
+        return parts
+    with duckdb.connect(str(path), read_only=True) as con:
+        rows = con.execute(
+            f"SELECT table_name, file FROM {PARTS_TABLE} ORDER BY table_name, file"
+        ).fetchall()
+    for table_name, file in rows:
+        parts.setdefault(table_name, []).append(file)
+    return parts
+
+
+def write_catalog(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
+    """Replace the catalog atomically with one listing `parts`."""
+    final = root / CATALOG
+    temporary = root / (CATALOG + ".new")
+    for leftover in (temporary, Path(str(temporary) + ".wal")):
+        leftover.unlink(missing_ok=True)
+    with duckdb.connect(str(temporary)) as con:
+        con.execute(f"CREATE TABLE {PARTS_TABLE} (table_name VARCHAR, file VARCHAR)")
+        rows = [(name, file) for name, files in sorted(parts.items()) for file in files]
+        if rows:
+            con.executemany(f"INSERT INTO {PARTS_TABLE} VALUES (?, ?)", rows)
+        for name, files in sorted(parts.items()):
+            absolute = [str((root / f).resolve()) for f in files]
+            con.execute(view_sql(TABLES[name], absolute))
+        con.execute("CHECKPOINT")
+    _fsync(temporary)
+    os.replace(temporary, final)
+    _fsync(root)
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)

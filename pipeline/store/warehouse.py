@@ -1,0 +1,169 @@
+"""The warehouse directory: its write lock, its ledger, and the atomic commit of a batch.
+
+Layout::
+
+    warehouse/
+      catalog.duckdb          views over the live parts (see catalog.py): the commit point
+      events/part-*.parquet   one part per committed batch, rows deduplicated by identity
+      ingest_files/part-*.parquet
+      _staging/<batch>/       per-file parts of the batch in progress; never read by queries
+      .lock                   held by the one process writing
+
+A batch commits in three steps: write the new table parts, write a new catalog listing
+them, rename it over the old one. Until the rename nothing new is live; a process killed
+before it leaves unlisted parts and a staging folder, which the next writer removes.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import secrets
+import shutil
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.errors import WarehouseBusy
+from pipeline.store.catalog import CATALOG, read_parts, write_catalog
+from pipeline.store.frame import SEQ
+from pipeline.store.schemas import EVENT_IDENTITY, EVENTS, INGEST_FILES, TABLES
+from pipeline.store.sqltext import identifier, literal, literal_list
+
+STAGING = "_staging"
+LOCK = ".lock"
+
+
+@dataclass(frozen=True)
+class LedgerEntry:
+    file_id: str | None
+    path: str
+    status: str
+    error: str | None
+
+
+@dataclass(frozen=True)
+class CommitResult:
+    new_events: int
+    files: int
+
+
+class Warehouse:
+    """A warehouse directory, opened for writing by one process at a time."""
+
+    def __init__(self, root: Path) -> None:
+        self.root = root
+
+    @property
+    def catalog_path(self) -> Path:
+        return self.root / CATALOG
+
+    @contextmanager
+    def writing(self) -> Iterator[Warehouse]:
+        """Hold the write lock, and first clear what an interrupted batch left behind."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        with (self.root / LOCK).open("a") as lock:
+            try:
+                fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                raise WarehouseBusy(
+                    f"another hivewatch process is writing to {self.root}"
+                ) from None
+            try:
+                self._clear_leftovers()
+                yield self
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
+
+    def new_staging(self) -> tuple[str, Path]:
+        batch = datetime.now(UTC).strftime("%Y%m%dT%H%M%S%fZ") + "-" + secrets.token_hex(4)
+        staging = self.root / STAGING / batch
+        staging.mkdir(parents=True)
+        return batch, staging
+
+    def ledger(self) -> list[LedgerEntry]:
+        """Every file ever offered, as the committed `ingest_files` parts record it."""
+        files = self._live(INGEST_FILES.name)
+        if not files:
+            return []
+        with duckdb.connect() as con:
+            rows = con.execute(
+                f"SELECT file_id, path, status, error FROM read_parquet({literal_list(files)})"
+            ).fetchall()
+        return [LedgerEntry(*row) for row in rows]
+
+    def commit(
+        self, batch: str, event_parts: Sequence[str], ledger_rows: pl.DataFrame
+    ) -> CommitResult:
+        """Make the batch live: new distinct events, its ledger rows, then the catalog swap."""
+        parts = read_parts(self.root)
+        events_name = f"{EVENTS.name}/part-{batch}.parquet"
+        new_events = 0
+        if event_parts:
+            new_events = self._write_new_events(event_parts, parts[EVENTS.name], events_name)
+            if new_events:
+                parts[EVENTS.name].append(events_name)
+        if ledger_rows.height:
+            ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
+            (self.root / INGEST_FILES.name).mkdir(exist_ok=True)
+            ledger_rows.select(INGEST_FILES.names).write_parquet(
+                self.root / ledger_name, compression="zstd"
+            )
+            parts[INGEST_FILES.name].append(ledger_name)
+        write_catalog(self.root, parts)
+        shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
+        return CommitResult(new_events=new_events, files=ledger_rows.height)
+
+    def _write_new_events(self, staged: Sequence[str], live: Sequence[str], name: str) -> int:
+        """Rows of the staged parts not already in the warehouse, one per identity.
+
+        Within the batch the copy from the file with the smallest file_id wins (then the
+        first in that file), so the result does not depend on the order files finished.
+        """
+        (self.root / EVENTS.name).mkdir(exist_ok=True)
+        key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
+        same = " AND ".join(
+            f"e.{identifier(c)} IS NOT DISTINCT FROM r.{identifier(c)}" for c in EVENT_IDENTITY
+        )
+        existing = ""
+        if live:
+            files = literal_list(str(self.root / f) for f in live)
+            existing = f" AND NOT EXISTS (SELECT 1 FROM read_parquet({files}) e WHERE {same})"
+        columns = ", ".join(identifier(c) for c in EVENTS.names)
+        target = self.root / name
+        sql = (
+            f"COPY (SELECT {columns} FROM ("
+            f"  SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY file_id, {SEQ}) AS _rank"
+            f"  FROM read_parquet({literal_list(staged)})) r"
+            f" WHERE _rank = 1{existing}"
+            f" ORDER BY time_created, host, channel, record_id"
+            f") TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
+        )
+        with duckdb.connect() as con:
+            written = con.execute(sql).fetchone()
+        count = int(written[0]) if written else 0
+        if count == 0:
+            target.unlink(missing_ok=True)
+        return count
+
+    def _live(self, table: str) -> list[str]:
+        return [str(self.root / f) for f in read_parts(self.root).get(table, [])]
+
+    def _clear_leftovers(self) -> None:
+        """Remove staging folders and parts no catalog lists: the debris of a killed batch."""
+        shutil.rmtree(self.root / STAGING, ignore_errors=True)
+        parts = read_parts(self.root)
+        for table in TABLES:
+            folder = self.root / table
+            if not folder.is_dir():
+                continue
+            live = {self.root / f for f in parts.get(table, [])}
+            for file in folder.glob("*.parquet"):
+                if file not in live:
+                    file.unlink()
+        if not self.catalog_path.exists():
+            write_catalog(self.root, parts)

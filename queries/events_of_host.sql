@@ -1,0 +1,9 @@
+-- Every event of one host, oldest first.
+-- inputs: events
+-- output: the events rows of the host
+-- parameters: host (computer name as logged, e.g. WS-0142.corp.contoso.com)
+with final as (
+    select * from events where lower(host) = lower($host)
+)
+select * from final
+order by time_created, channel, record_id
