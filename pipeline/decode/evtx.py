@@ -19,9 +19,11 @@ from __future__ import annotations
 import mmap
 import warnings
 from collections.abc import Callable, Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
+import Evtx.BinaryParser
 from evtx import PyEvtxParser
 from Evtx.Evtx import ChunkHeader, Record
 from lxml import etree
@@ -71,7 +73,10 @@ def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventR
             messages.append(f"pyevtx-rs stopped: {_one_line(exc)}")
         messages.extend(_one_line(w.message) for w in caught)
     if not messages:
-        return
+        missing = _first_missing(path, seen)
+        if missing is None:
+            return
+        messages.append(missing)
     if engine == "rust":
         for message in messages:
             stats.skip(message)
@@ -83,10 +88,45 @@ def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventR
         yield row
 
 
+def _first_missing(path: Path, seen: set[int]) -> str | None:
+    """Why pyevtx-rs's silence cannot be trusted, if it cannot: a chunk header declares a
+    record it did not yield (it drops a truncated last chunk without a word)."""
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        for index, offset in enumerate(range(FILE_HEADER_SIZE, len(buf), CHUNK_SIZE)):
+            if buf[offset : offset + 8] != CHUNK_MAGIC or offset + 40 > len(buf):
+                continue
+            first = int.from_bytes(buf[offset + 24 : offset + 32], "little")
+            last = int.from_bytes(buf[offset + 32 : offset + 40], "little")
+            if last - first > CHUNK_SIZE:  # not a plausible header; python-evtx will judge
+                return f"chunk {index}: implausible record numbers {first}-{last}"
+            for record_id in range(first, last + 1):
+                if record_id not in seen:
+                    return f"chunk {index}: record {record_id} not read by pyevtx-rs"
+    return None
+
+
+def exact_filetime(filetime: int) -> datetime:
+    """FILETIME (100 ns ticks since 1601) to a UTC datetime, truncated to the microsecond.
+
+    python-evtx converts through a float and can land one microsecond off, which would give
+    the same record two identities; pyevtx-rs and Windows' XML both truncate exactly.
+    """
+    if filetime == 0:
+        return datetime.min
+    try:
+        return _FILETIME_EPOCH + timedelta(microseconds=filetime // 10)
+    except OverflowError:
+        return datetime.min
+
+
+_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
+
+
 def _python_rows(
     path: Path, stats: DecodeStats, wanted: Callable[[int], bool] | None
 ) -> Iterator[EventRow]:
     """python-evtx over every chunk-sized step of the file, past damaged chunks and records."""
+    Evtx.BinaryParser.parse_filetime = exact_filetime  # its unpack_filetime looks it up per call
     size = path.stat().st_size
     if size <= FILE_HEADER_SIZE:
         stats.skip(f"file of {size} bytes ends before the first chunk")
@@ -114,13 +154,15 @@ def _chunk_rows(
     try:
         chunk = ChunkHeader(buf, offset)
         limit = min(offset + max(chunk.next_record_offset(), CHUNK_HEADER_SIZE), end)
-        declared = range(chunk.file_first_record_number(), chunk.file_last_record_number() + 1)
+        # Chunk header offsets 24 and 32: the first and last event record identifiers.
+        declared = range(chunk.log_first_record_number(), chunk.log_last_record_number() + 1)
+        _load_tables(chunk)
     except Exception as exc:  # python-evtx raises many exception types on damage
         stats.skip(f"chunk {index}: unreadable header ({_one_line(exc)})")
         return
     position = offset + CHUNK_HEADER_SIZE
     while position + RECORD_HEADER_SIZE <= limit:
-        size = _record_size(buf, position, end)
+        size = _declared_size(buf, position, end)
         if size is None:
             resume = _next_record(buf, position + 1, limit, end)
             gap_end = limit if resume is None else resume
@@ -135,26 +177,67 @@ def _chunk_rows(
             row = _render(record, record_id, index, stats, record_id in declared)
             if row is not None:
                 yield row
-        position += size
+        following = position + size
+        if following >= limit or _well_formed(buf, position, end, size):
+            position = following
+        elif _declared_size(buf, following, end) is None:
+            # The size field itself may be damaged: find the next record after this header.
+            resume = _next_record(buf, position + RECORD_HEADER_SIZE, limit, end)
+            if resume is None or resume > following:
+                gap_end = limit if resume is None else resume
+                stats.skip(
+                    f"chunk {index}: no readable record in bytes {following:#x}-{gap_end:#x}"
+                )
+            if resume is None:
+                return
+            position = resume
+        else:
+            position = following
 
 
-def _record_size(buf: mmap.mmap, position: int, end: int) -> int | None:
-    """The size of a well-formed record at `position`: signature, and size repeated at its end."""
+def _load_tables(chunk: ChunkHeader) -> None:
+    """Load the chunk's string and template tables one hash chain at a time.
+
+    python-evtx loads each table in one loop that stops at the first entry it cannot read
+    (in a truncated chunk, say), leaving the tables half filled and every later record that
+    needs a missing entry unreadable. Here a bad entry costs only the rest of its own chain.
+    The chunk header holds 64 string and 32 template chain heads at 0x80 and 0x180.
+    """
+    chunk._strings = {}
+    chunk._templates = {}
+    for heads, count, add in ((0x80, 64, chunk.add_string), (0x180, 32, chunk.add_template)):
+        for slot in range(count):
+            try:
+                entry = chunk.unpack_dword(heads + 4 * slot)
+                visited: set[int] = set()
+                while 0 < entry < CHUNK_SIZE and entry not in visited:  # damage can loop a chain
+                    visited.add(entry)
+                    entry = add(entry).next_offset()
+            except Exception:
+                continue
+
+
+def _declared_size(buf: mmap.mmap, position: int, end: int) -> int | None:
+    """The size a record at `position` declares, if it has the signature and a size that fits."""
     if buf[position : position + 4] != RECORD_MAGIC:
         return None
     size = int.from_bytes(buf[position + 4 : position + 8], "little")
     if size < RECORD_HEADER_SIZE + 4 or position + size > end:
         return None
-    if int.from_bytes(buf[position + size - 4 : position + size], "little") != size:
-        return None
     return size
+
+
+def _well_formed(buf: mmap.mmap, position: int, end: int, size: int) -> bool:
+    """The record's last four bytes repeat its size: a strong sign its boundaries are right."""
+    return int.from_bytes(buf[position + size - 4 : position + size], "little") == size
 
 
 def _next_record(buf: mmap.mmap, start: int, limit: int, end: int) -> int | None:
     """Resynchronise after damage: the next offset holding a well-formed record."""
     position = buf.find(RECORD_MAGIC, start, limit)
     while position != -1:
-        if _record_size(buf, position, end) is not None:
+        size = _declared_size(buf, position, end)
+        if size is not None and _well_formed(buf, position, end, size):
             return position
         position = buf.find(RECORD_MAGIC, position + 1, limit)
     return None
