@@ -213,7 +213,7 @@ def _load_tables(chunk: ChunkHeader) -> None:
                 while 0 < entry < CHUNK_SIZE and entry not in visited:  # damage can loop a chain
                     visited.add(entry)
                     entry = add(entry).next_offset()
-            except Exception:
+            except Exception:  # a damaged chain ends here; the other chains still load
                 continue
 
 

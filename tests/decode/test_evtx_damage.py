@@ -74,7 +74,7 @@ def test_chunk_header_zeroed(tmp_path: Path, original: bytes, records: list) -> 
 
 
 def test_bytes_flipped_inside_a_record(tmp_path: Path, original: bytes, records: list) -> None:
-    chunk, position, size, victim = next(r for r in records if r[0] == 1 and r[2] > 400)
+    _, position, _, victim = next(r for r in records if r[0] == 1 and r[2] > 400)
     data = bytearray(original)
     for offset in range(position + 0x18 + 40, position + 0x18 + 80):
         data[offset] ^= 0xFF
@@ -102,7 +102,9 @@ def test_record_signature_destroyed_resynchronises(
 
 
 @pytest.mark.parametrize("engine", ["auto", "python"])
-def test_stale_header_chunk_count(tmp_path: Path, original: bytes, records: list, engine: str) -> None:
+def test_stale_header_chunk_count(
+    tmp_path: Path, original: bytes, records: list, engine: str
+) -> None:
     data = bytearray(original)
     struct.pack_into("<H", data, 42, 2)  # the header now claims two chunks
     damaged = tmp_path / "stale.evtx"

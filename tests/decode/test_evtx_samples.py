@@ -95,4 +95,7 @@ def test_user_data_is_kept() -> None:
     name = "2-vss_0-Microsoft-Windows-TerminalServices-RemoteConnectionManager%4Operational.evtx"
     rows, _ = read(EVTX_SAMPLES / name)
     row = next(r for r in rows if r.record_id == 462823)
-    assert row.event_data == '{"UserData":{"EventXML":{"#attributes":{"xmlns":"Event_NS"},"listenerName":"RDP-Tcp"}}}'
+    assert (
+        row.event_data
+        == '{"UserData":{"EventXML":{"#attributes":{"xmlns":"Event_NS"},"listenerName":"RDP-Tcp"}}}'
+    )

@@ -1,0 +1,157 @@
+"""The command line: exit codes, one-line errors, the read-only guard, output formats, help."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import click
+import pytest
+from click.testing import CliRunner, Result
+
+from pipeline.cli import main
+from pipeline.ingest.run import Summary
+from pipeline.query.sql import run_sql
+from tests.conftest import EVTX_SAMPLES, ROOT
+
+
+def hivewatch(*args: str) -> Result:
+    return CliRunner().invoke(main, list(args))
+
+
+def one_line_error(result: Result, code: int) -> str:
+    assert result.exit_code == code, (result.stdout, result.stderr)
+    assert "Traceback" not in result.stderr and "Traceback" not in result.stdout
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("hivewatch: ")
+    return lines[0]
+
+
+@pytest.fixture(scope="module")
+def warehouse(samples_warehouse: tuple[Path, Summary]) -> str:
+    return str(samples_warehouse[0])
+
+
+def test_every_command_has_help() -> None:
+    assert isinstance(main, click.Group)
+    for name, command in main.commands.items():
+        assert command.help and len(command.help) > 20, name
+        result = hivewatch(name, "--help")
+        assert result.exit_code == 0 and "Usage:" in result.stdout
+    assert hivewatch("--help").exit_code == 0
+
+
+def test_python_dash_m() -> None:
+    done = subprocess.run(
+        [sys.executable, "-m", "pipeline", "--help"], cwd=ROOT, capture_output=True, text=True
+    )
+    assert done.returncode == 0 and "ingest" in done.stdout
+
+
+def test_ingest_exit_codes_and_summary(tmp_path: Path) -> None:
+    clean = hivewatch("ingest", str(EVTX_SAMPLES / "TestLogX.evtx"), "-w", str(tmp_path / "a"))
+    assert clean.exit_code == 0
+    assert clean.stdout.strip().splitlines()[-1].startswith("1 files (1 read")
+    assert "5 records (5 new)" in clean.stdout
+    bad = tmp_path / "bad.evtx"
+    bad.write_bytes(b"\x00" * 100)
+    mixed = hivewatch(
+        "ingest", str(bad), str(EVTX_SAMPLES / "TestLogX.evtx"), "-w", str(tmp_path / "b")
+    )
+    assert mixed.exit_code == 1
+    assert f"hivewatch: rejected {bad}: not an event log" in mixed.stderr
+    assert "5 records" in mixed.stdout
+
+
+def test_ingest_usage_errors() -> None:
+    assert hivewatch("ingest").exit_code == 2
+    assert hivewatch("ingest", "x", "--engine", "java").exit_code == 2
+    assert hivewatch("ingest", "x", "--jobs", "0").exit_code == 2
+
+
+@pytest.mark.parametrize(
+    "statement",
+    [
+        "insert into events select * from events",
+        "copy (select 1) to '/tmp/hivewatch-should-not-exist.csv'",
+        "attach '/tmp/hivewatch-other.duckdb' as other",
+        "create table t as select 1",
+        "drop view events",
+        "select 1; delete from events",
+    ],
+)
+def test_sql_refuses_writes(warehouse: str, statement: str) -> None:
+    line = one_line_error(hivewatch("sql", statement, "-w", warehouse), 2)
+    assert "read-only" in line
+    assert not Path("/tmp/hivewatch-should-not-exist.csv").exists()
+
+
+def test_sql_cannot_read_outside_the_warehouse(warehouse: str) -> None:
+    line = one_line_error(
+        hivewatch("sql", "select * from read_csv('/etc/passwd')", "-w", warehouse), 2
+    )
+    assert "Permission" in line
+
+
+@pytest.mark.parametrize(
+    ("statement", "words"),
+    [("selec 1", "syntax error"), ("select * from nosuch", "nosuch"), ("select $x", "x")],
+)
+def test_sql_errors_are_one_line(warehouse: str, statement: str, words: str) -> None:
+    assert words in one_line_error(hivewatch("sql", statement, "-w", warehouse), 2)
+
+
+def test_sql_without_a_warehouse(tmp_path: Path) -> None:
+    line = one_line_error(hivewatch("sql", "select 1", "-w", str(tmp_path / "none")), 2)
+    assert "no warehouse" in line
+
+
+def test_sql_parameters_and_formats(warehouse: str, tmp_path: Path) -> None:
+    query = "select host, count(*) as n from events where host = $host group by host"
+    table = hivewatch("sql", query, "-p", "host", "WIN-P4SIAA0SQCO", "-w", warehouse)
+    assert table.exit_code == 0
+    assert table.stdout.splitlines()[0].split() == ["host", "n"]
+    assert "WIN-P4SIAA0SQCO" in table.stdout and table.stdout.endswith("(1 row)\n")
+    as_csv = hivewatch(
+        "sql", query, "-p", "host", "WIN-P4SIAA0SQCO", "--format", "csv", "-w", warehouse
+    )
+    assert as_csv.stdout.splitlines()[0] == "host,n"
+    target = tmp_path / "out.json"
+    as_json = hivewatch(
+        "sql",
+        "select event_data, time_created from events where event_id = 6009 and record_id = 1"
+        " and host = $host",
+        "-p",
+        "host",
+        "WIN-P4SIAA0SQCO",
+        "--format",
+        "json",
+        "-o",
+        str(target),
+        "-w",
+        warehouse,
+    )
+    assert as_json.exit_code == 0 and as_json.stdout == ""
+    records = json.loads(target.read_text())
+    assert records[0]["event_data"]["strings"][0] == "10.00."  # JSON embedded, not a string
+    assert records[0]["time_created"].startswith("2017-07-12T17:16:28.214")
+
+
+def test_named_queries(warehouse: str) -> None:
+    listing = hivewatch("query", "--list")
+    assert listing.exit_code == 0 and "events_by_host" in listing.stdout
+    ran = hivewatch("query", "ingest_problems", "-w", warehouse, "--format", "csv")
+    assert ran.exit_code == 0 and "sysmon.evtx,evtx,partial" in ran.stdout
+    host = hivewatch("query", "events_of_host", "-p", "host", "win-p4siaa0sqco", "-w", warehouse)
+    expected = run_sql(
+        Path(warehouse), "select count(*) from events where host = 'WIN-P4SIAA0SQCO'"
+    )
+    assert host.exit_code == 0 and host.stdout.strip().endswith(f"({expected.rows[0][0]} rows)")
+    assert "no query named" in one_line_error(hivewatch("query", "nope", "-w", warehouse), 2)
+
+
+def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+    result = hivewatch("sql", "select 1", "-w", str(tmp_path / "none"), "--debug")
+    assert result.exit_code != 0 and result.exception is not None

@@ -1,0 +1,78 @@
+"""An ingest killed at any point leaves the warehouse as it was; running it again finishes."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from pipeline.store import catalog
+from tests.conftest import EVTX_SAMPLES, ROOT, run_ingest
+
+SMALL = EVTX_SAMPLES / "TestLogX.evtx"  # 5 records
+BATCH = [EVTX_SAMPLES / "system.evtx", EVTX_SAMPLES / "pyevtx-system.evtx"]  # 1881 + 1601
+
+
+def state(root: Path) -> tuple[int, int, bytes]:
+    with duckdb.connect(str(root / catalog.CATALOG), read_only=True) as con:
+        events = con.execute("select count(*) from events").fetchone()
+        files = con.execute("select count(*) from ingest_files").fetchone()
+    assert events is not None and files is not None
+    return events[0], files[0], (root / catalog.CATALOG).read_bytes()
+
+
+def test_failure_at_the_commit_point_changes_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "wh"
+    run_ingest([SMALL], root)
+    before = state(root)
+
+    def crash(src: object, dst: object) -> None:
+        raise OSError("simulated crash before the catalog rename")
+
+    monkeypatch.setattr(catalog.os, "replace", crash)
+    with pytest.raises(OSError, match="simulated crash"):
+        run_ingest(BATCH, root)
+    monkeypatch.undo()
+    assert state(root) == before
+    assert len(list((root / "events").glob("*.parquet"))) == 2  # one live, one orphan
+
+    summary = run_ingest(BATCH, root)
+    assert summary.read == 2
+    events, files, _ = state(root)
+    assert (events, files) == (5 + 1881 + 1601, 3)
+    assert len(list((root / "events").glob("*.parquet"))) == 2  # the orphan is gone
+    assert not (root / "_staging").exists() or not any((root / "_staging").iterdir())
+
+
+def test_killed_process_mid_batch(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    run_ingest([SMALL], root)
+    before = state(root)
+    command = [sys.executable, "-m", "pipeline", "ingest", *map(str, BATCH), "-w", str(root)]
+    # python-evtx alone takes several seconds on these two files: the kill lands mid-batch.
+    process = subprocess.Popen(
+        [*command, "--engine", "python", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    deadline = time.monotonic() + 30
+    staging = root / "_staging"
+    while time.monotonic() < deadline and not any(staging.glob("*/*.parquet")):
+        time.sleep(0.05)
+    os.killpg(process.pid, signal.SIGKILL)
+    process.wait()
+    assert state(root) == before
+
+    finished = subprocess.run([*command, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True)
+    assert finished.returncode == 0, finished.stderr
+    assert state(root)[:2] == (5 + 1881 + 1601, 3)

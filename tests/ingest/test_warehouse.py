@@ -1,0 +1,165 @@
+"""Ingest into the warehouse: identity, idempotence, duplicates, rejects, readers without us."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pytest
+
+from pipeline.decode.evtx import read_evtx
+from pipeline.ingest import run as ingest_run
+from pipeline.ingest.run import Summary
+from pipeline.records import DecodeStats
+from pipeline.store.catalog import CATALOG
+from tests.conftest import EVTX_SAMPLES, SAMPLES, run_ingest
+
+
+def scalar(root: Path, sql: str) -> object:
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        row = con.execute(sql).fetchone()
+    assert row is not None
+    return row[0]
+
+
+def identities(path: Path) -> set[tuple[object, ...]]:
+    stats = DecodeStats()
+    frame_rows = list(read_evtx(path, "auto", stats))
+    from pipeline.store.frame import frame
+
+    typed = frame(frame_rows, "evtx", "x", 0)
+    return set(typed.select("host", "channel", "record_id", "time_created").iter_rows())
+
+
+def test_samples_land_in_events_and_ledger(samples_warehouse: tuple[Path, Summary]) -> None:
+    root, summary = samples_warehouse
+    assert summary.records > 20_000
+    assert scalar(root, "select count(*) from events") == summary.new_events
+    files = scalar(root, "select count(*) from ingest_files")
+    assert files == summary.offered == len([p for p in SAMPLES.rglob("*") if p.is_file()])
+    # identity is unique
+    assert (
+        scalar(
+            root,
+            "select count(*) from (select host, channel, record_id, time_created, count(*) n"
+            " from events group by all having n > 1)",
+        )
+        == 0
+    )
+    # the host is the logged computer name, never a path
+    assert scalar(root, "select count(*) from events where host like '%/%'") == 0
+
+
+def test_duplicate_content_is_recorded_not_read(samples_warehouse: tuple[Path, Summary]) -> None:
+    root, _ = samples_warehouse
+    # security.evtx and pyevtx-security.evtx are byte-identical
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        rows = con.execute(
+            "select status, records from ingest_files"
+            " where parse_filename(path) in ('security.evtx', 'pyevtx-security.evtx')"
+        ).fetchall()
+    assert sorted(rows) == [("duplicate", 0), ("ok", 2261)]
+
+
+def test_overlapping_exports_are_one_row_per_record(tmp_path: Path) -> None:
+    # Two different files (not byte-identical) holding the same 2261 Security records.
+    first = EVTX_SAMPLES / "security.evtx"
+    second = EVTX_SAMPLES / "security_bad_string_cache.evtx"
+    assert first.read_bytes() != second.read_bytes()
+    assert identities(first) == identities(second)
+    root = tmp_path / "wh"
+    run_ingest([first], root)
+    summary = run_ingest([second], root)
+    assert summary.read == 1 and summary.records == 2261 and summary.new_events == 0
+    assert scalar(root, "select count(*) from events") == 2261
+    assert scalar(root, "select count(*) from ingest_files where status = 'ok'") == 2
+
+
+def test_overlap_within_one_batch_in_either_order(tmp_path: Path) -> None:
+    source = (EVTX_SAMPLES / "pyevtx-system.evtx").read_bytes()
+    cut = 0x1000 + 5 * 0x10000
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "a-full.evtx").write_bytes(source)
+    (folder / "b-first-five-chunks.evtx").write_bytes(source[:cut])
+    root = tmp_path / "wh"
+    summary = run_ingest([folder], root, jobs=2)
+    assert summary.records > 1601 and summary.new_events == 1601
+    assert scalar(root, "select count(distinct record_id) from events") == 1601
+
+
+def test_reingest_adds_nothing_and_reads_nothing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    root = tmp_path / "wh"
+    inputs = [EVTX_SAMPLES / "system.evtx", EVTX_SAMPLES / "sysmon.evtx", SAMPLES / "README.md"]
+    first = run_ingest(inputs, root)
+    parts_before = sorted(p.name for p in root.rglob("*.parquet"))
+    events_before = scalar(root, "select count(*) from events")
+
+    def no_reading(task: object) -> object:
+        raise AssertionError("an unchanged file was read again")
+
+    monkeypatch.setattr(ingest_run, "run_step", no_reading)
+    second = run_ingest(inputs, root)
+    assert second.unchanged == 2 and second.records == 0 and second.new_events == 0
+    assert [r[0] for r in second.rejected] == [str(SAMPLES / "README.md")]  # still unreadable
+    assert sorted(p.name for p in root.rglob("*.parquet")) == parts_before
+    assert scalar(root, "select count(*) from events") == events_before == first.new_events
+    assert scalar(root, "select count(*) from ingest_files") == 3
+
+
+def test_unreadable_inputs_are_rejected_rows_and_the_rest_commits(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "empty.evtx").write_bytes(b"")
+    (folder / "random.evtx").write_bytes(bytes(range(256)) * 64)
+    shutil.copy(EVTX_SAMPLES / "TestLogX.evtx", folder / "good.evtx")
+    missing = tmp_path / "does-not-exist.evtx"
+    root = tmp_path / "wh"
+    summary = run_ingest([folder, missing], root)
+    reasons = dict(summary.rejected)
+    assert reasons == {
+        str(folder / "empty.evtx"): "empty file",
+        str(folder / "random.evtx"): "not an event log (.evtx, .evt or XML)",
+        str(missing): "no such file",
+    }
+    assert scalar(root, "select count(*) from events") == 5
+    assert scalar(root, "select count(*) from ingest_files where status = 'rejected'") == 3
+
+
+def test_header_destroyed_file_is_still_sniffed_as_evtx(tmp_path: Path) -> None:
+    data = bytearray((EVTX_SAMPLES / "TestLogX.evtx").read_bytes())
+    data[:0x1000] = bytes(0x1000)
+    (tmp_path / "noheader.bin").write_bytes(bytes(data))
+    summary = run_ingest([tmp_path / "noheader.bin"], tmp_path / "wh")
+    assert summary.records == 5 and summary.recovered == 5 and not summary.rejected
+
+
+def test_readers_without_hivewatch(samples_warehouse: tuple[Path, Summary], tmp_path: Path) -> None:
+    root, summary = samples_warehouse
+    # DuckDB on the catalog from another working directory
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        count = con.execute("select count(*) from events").fetchone()
+        types = dict(
+            con.execute("select column_name, column_type from (describe events)").fetchall()
+        )
+    assert count == (summary.new_events,)
+    assert types["event_id"] == "INTEGER" and types["time_created"] == "TIMESTAMP"
+    assert types["event_data"] == "JSON" and types["level"] == "TINYINT"
+    # Polars straight on the Parquet parts
+    scanned = pl.scan_parquet(root / "events" / "*.parquet").select(pl.len()).collect().item()
+    assert scanned == summary.new_events
+
+
+def test_moved_warehouse_still_answers(
+    samples_warehouse: tuple[Path, Summary], tmp_path: Path
+) -> None:
+    from pipeline.query.sql import run_sql
+
+    root, summary = samples_warehouse
+    moved = tmp_path / "moved"
+    shutil.copytree(root, moved)
+    assert run_sql(moved, "select count(*) from events").rows == [(summary.new_events,)]
