@@ -12,7 +12,7 @@ from typing import Any
 
 import orjson
 
-from pipeline.normalize.event_data import JsonObject, as_strings, encode, scalar_text
+from pipeline.normalize.event_data import JsonObject, as_strings, encode
 from pipeline.records import EventRow
 
 _EMPTY: dict[str, Any] = {}
@@ -47,14 +47,14 @@ def payload_from_json(event: dict[str, Any]) -> JsonObject | None:
                 out["strings"] = as_strings(text)
             elif key == "Binary":
                 if value:
-                    out["Binary"] = scalar_text(value)
+                    out["Binary"] = value
             else:
-                out[key] = scalar_text(value)
+                out[key] = value
     elif data is not None:
         out["strings"] = as_strings(data)
     user = event.get("UserData")
     if user is not None:
-        out["UserData"] = scalar_text(user)
+        out["UserData"] = user
     return out
 
 
@@ -62,9 +62,65 @@ def row_from_json(record_id: int, written: str, data: str) -> EventRow:
     """One pyevtx-rs JSON record as an `EventRow`.
 
     `record_id` and `written` come from the record header (the rendered `EventRecordID` is
-    the same number); `written` is used only when `TimeCreated` is missing.
+    the same number); `written` is used only when `TimeCreated` is missing. Values inside
+    `event_data` keep the JSON type pyevtx-rs gives them (numbers, booleans), which `->>`
+    in SQL reads as the same text an XML export holds.
     """
     event = orjson.loads(data).get("Event") or _EMPTY
+    try:
+        return _common_shape(record_id, event)
+    except (KeyError, TypeError, AttributeError):
+        return _any_shape(record_id, written, event)
+
+
+def _common_shape(record_id: int, event: dict[str, Any]) -> EventRow:
+    """The hot path: the shape nearly every record has. Anything unusual raises and is
+    handled by `_any_shape`."""
+    system = event["System"]
+    eid = system["EventID"]
+    qualifiers = None
+    if type(eid) is not int:
+        qualifiers = eid["#attributes"]["Qualifiers"]
+        eid = eid["#text"]
+        if type(eid) is not int or (qualifiers is not None and type(qualifiers) is not int):
+            raise TypeError("unusual EventID")
+    level = system["Level"]
+    if type(level) is not int or eid > 0xFFFF:
+        raise TypeError("unusual Level or EventID")
+    execution = system.get("Execution")
+    if execution is None:
+        process_id = thread_id = None
+    else:
+        attributes = execution["#attributes"]
+        process_id = attributes["ProcessID"]
+        thread_id = attributes["ThreadID"]
+    security = system.get("Security")
+    user_sid = None if security is None else security["#attributes"]["UserID"] or None
+    data = event.get("EventData")
+    if type(data) is dict and "Data" not in data and "Binary" not in data:
+        event_data: str | None = orjson.dumps(data).decode() if data else None
+    elif data is None and "UserData" not in event:
+        event_data = None
+    else:
+        event_data = encode(payload_from_json(event))
+    return EventRow(
+        system["Computer"],
+        system["Channel"],
+        system["Provider"]["#attributes"]["Name"],
+        eid,
+        qualifiers,
+        level,
+        system["TimeCreated"]["#attributes"]["SystemTime"],
+        record_id,
+        process_id,
+        thread_id,
+        user_sid,
+        event_data,
+    )
+
+
+def _any_shape(record_id: int, written: str, event: dict[str, Any]) -> EventRow:
+    """Every field read defensively: missing elements, text where numbers belong."""
     system = event.get("System") or _EMPTY
     eid = system.get("EventID")
     qualifiers = None

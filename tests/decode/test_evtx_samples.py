@@ -85,8 +85,9 @@ def test_classic_and_named_payloads() -> None:
     assert classic.event_id == 6009 and classic.qualifiers == 32768
     assert classic.event_data == '{"strings":["10.00.","17134","","Multiprocessor Free","0"]}'
     named = by_id[5]
+    # typed substitutions keep their JSON type
     assert named.event_data == (
-        '{"LastShutdownGood":"false","LastBootGood":"true","LastBootId":"0","BootStatusPolicy":"1"}'
+        '{"LastShutdownGood":false,"LastBootGood":true,"LastBootId":0,"BootStatusPolicy":1}'
     )
     assert named.user_sid == "S-1-5-18" and named.process_id == 4
 
