@@ -28,14 +28,19 @@ lint: $(STAMP) ## ruff and mypy
 test: lint ## the whole test suite (installs first if needed)
 	$(BIN)/pytest -q
 
-demo: $(STAMP) ## ingest the sample logs and show what is in the warehouse
+demo: $(STAMP) ## ingest the committed fixture fleet and show what is in the warehouse
 	rm -rf $(DEMO_WAREHOUSE)
-	$(BIN)/hivewatch ingest $(SAMPLES) -w $(DEMO_WAREHOUSE) || [ $$? -eq 1 ]
-	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select host, channel, count(*) as events from events group by all order by events desc limit 15"
-	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select status, count(*) as files, sum(records) as records, sum(recovered) as recovered, sum(skipped) as skipped from ingest_files group by all order by status"
+	$(BIN)/hivewatch ingest fixtures -w $(DEMO_WAREHOUSE) || [ $$? -eq 1 ]
+	$(BIN)/hivewatch query events_by_host -w $(DEMO_WAREHOUSE)
+	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select status, format, count(*) as files, sum(records) as records, sum(recovered) as recovered, sum(skipped) as skipped from ingest_files group by all order by status, format"
+	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select host, time_created, provider, event_id, event_data->>'Detail' as detail from events where event_id = 1530 order by time_created limit 3"
 
-bench: $(STAMP) ## ingest throughput beside bare pyevtx-rs and python-evtx (not part of the tests)
-	$(BIN)/python bench/ingest_bench.py --samples $(SAMPLES)
+BENCH_FLEET ?= bench/out/fleet-40x60
+
+bench: $(STAMP) ## ingest and fleet-generation speed beside bare pyevtx-rs and python-evtx (not in the tests)
+	$(BIN)/python bench/bench_fixtures.py
+	[ -d $(BENCH_FLEET) ] || $(BIN)/hivewatch fixtures $(BENCH_FLEET) --hosts 40 --days 60 --formats evtx
+	$(BIN)/python bench/ingest_bench.py --samples $(SAMPLES) --fleet $(BENCH_FLEET)
 
 clean: ## remove the venv, caches and demo warehouse
 	rm -rf $(VENV) $(DEMO_WAREHOUSE) .pytest_cache .mypy_cache .ruff_cache

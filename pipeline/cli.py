@@ -201,3 +201,61 @@ def emit(text: str, output: Path | None) -> None:
         click.echo(text, nl=False)
     else:
         output.write_text(text, encoding="utf-8")
+
+
+@main.command()
+@click.argument("path", type=click.Path(file_okay=False, path_type=Path))
+@click.option(
+    "--hosts", type=click.IntRange(min=1), default=12, show_default=True, help="Machines."
+)
+@click.option(
+    "--days", type=click.IntRange(min=1), default=14, show_default=True, help="Days of logs."
+)
+@click.option("--seed", type=int, default=1, show_default=True, help="Same seed, same bytes.")
+@click.option(
+    "--formats",
+    default="evtx,evt,xml",
+    show_default=True,
+    help="Comma-separated: evtx (Vista and later), evt (NT4-2003), xml (exports).",
+)
+@click.option(
+    "--damage", is_flag=True, help="Add damaged copies (truncated, flipped, stale header)."
+)
+@click.option("--readme", is_flag=True, help="Also write PATH/README.md with every file's sha256.")
+@debug_option
+def fixtures(
+    path: Path,
+    hosts: int,
+    days: int,
+    seed: int,
+    formats: str,
+    damage: bool,
+    readme: bool,
+    debug: bool,
+) -> None:
+    """Write a synthetic fleet of event logs, with its ground truth in PATH/truth.json.
+
+    About 200 records per host per day, spread over the Windows generations, with the
+    profile-unload failures Hivewatch looks for. Deterministic for a given seed.
+    """
+    from pipeline.synth.fleet import write_fleet
+    from pipeline.synth.manifest import README, render
+
+    chosen = frozenset(f.strip() for f in formats.split(",") if f.strip())
+
+    def action() -> int:
+        try:
+            summary = write_fleet(
+                path, hosts=hosts, days=days, seed=seed, formats=chosen, damage=damage
+            )
+        except ValueError as exc:
+            raise UsageError(str(exc)) from None
+        if readme:
+            (path / README).write_text(render(path), encoding="utf-8")
+        click.echo(
+            f"{summary.files} files, {summary.records} records, {summary.hosts} hosts, "
+            f"{summary.incidents} incidents; truth in {summary.truth_path}"
+        )
+        return 0
+
+    guarded(debug, action)

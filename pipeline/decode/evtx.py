@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mmap
 import warnings
+import zlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -54,6 +55,7 @@ def looks_like_evtx(head: bytes) -> bool:
 
 def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventRow]:
     """Every readable record of one `.evtx` file; what cannot be read lands in `stats`."""
+    stats.problems.extend(checksum_problems(path))
     if engine == "python":
         yield from _python_rows(path, stats, wanted=None)
         return
@@ -86,6 +88,26 @@ def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventR
     for row in _python_rows(path, stats, wanted=lambda rid: rid not in seen):
         stats.recovered += 1
         yield row
+
+
+def checksum_problems(path: Path) -> list[str]:
+    """Chunks whose records checksum does not match: their records still parse, but some
+    content may have been altered (a flipped byte inside a string parses fine). Each is
+    noted, not skipped. A stored checksum of zero means none was written, as in some tools'
+    exports, and is not a mismatch."""
+    problems: list[str] = []
+    with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
+        for index, offset in enumerate(range(FILE_HEADER_SIZE, len(buf), CHUNK_SIZE)):
+            if buf[offset : offset + 8] != CHUNK_MAGIC or offset + CHUNK_HEADER_SIZE > len(buf):
+                continue
+            free = int.from_bytes(buf[offset + 48 : offset + 52], "little")
+            stored = int.from_bytes(buf[offset + 52 : offset + 56], "little")
+            end = offset + free
+            if stored == 0 or not CHUNK_HEADER_SIZE <= free <= CHUNK_SIZE or end > len(buf):
+                continue
+            if zlib.crc32(buf[offset + CHUNK_HEADER_SIZE : end]) != stored:
+                problems.append(f"chunk {index}: records checksum mismatch, content may be altered")
+    return problems
 
 
 def _first_missing(path: Path, seen: set[int]) -> str | None:

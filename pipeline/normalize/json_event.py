@@ -27,6 +27,10 @@ def _int(value: Any) -> int | None:
         return None
 
 
+def _first(value: int | None, default: int) -> int:
+    return default if value is None else value
+
+
 def _attrs(node: Any) -> dict[str, Any]:
     if type(node) is dict:
         attrs = node.get("#attributes")
@@ -61,8 +65,10 @@ def payload_from_json(event: dict[str, Any]) -> JsonObject | None:
 def row_from_json(record_id: int, written: str, data: str) -> EventRow:
     """One pyevtx-rs JSON record as an `EventRow`.
 
-    `record_id` and `written` come from the record header (the rendered `EventRecordID` is
-    the same number); `written` is used only when `TimeCreated` is missing. Values inside
+    `record_id` and `written` come from the record header. The rendered `EventRecordID` wins
+    over the header's number: in a forwarded log (ForwardedEvents) it is the source
+    machine's record id, which is what makes the forwarded copy the same event as the
+    source log's. `written` is used only when `TimeCreated` is missing. Values inside
     `event_data` keep the JSON type pyevtx-rs gives them (numbers, booleans), which `->>`
     in SQL reads as the same text an XML export holds.
     """
@@ -73,7 +79,7 @@ def row_from_json(record_id: int, written: str, data: str) -> EventRow:
         return _any_shape(record_id, written, event)
 
 
-def _common_shape(record_id: int, event: dict[str, Any]) -> EventRow:
+def _common_shape(header_id: int, event: dict[str, Any]) -> EventRow:
     """The hot path: the shape nearly every record has. Anything unusual raises and is
     handled by `_any_shape`."""
     system = event["System"]
@@ -85,7 +91,8 @@ def _common_shape(record_id: int, event: dict[str, Any]) -> EventRow:
         if type(eid) is not int or (qualifiers is not None and type(qualifiers) is not int):
             raise TypeError("unusual EventID")
     level = system["Level"]
-    if type(level) is not int or eid > 0xFFFF:
+    record_id = system.get("EventRecordID", header_id)
+    if type(level) is not int or eid > 0xFFFF or type(record_id) is not int:
         raise TypeError("unusual Level or EventID")
     execution = system.get("Execution")
     if execution is None:
@@ -119,7 +126,7 @@ def _common_shape(record_id: int, event: dict[str, Any]) -> EventRow:
     )
 
 
-def _any_shape(record_id: int, written: str, event: dict[str, Any]) -> EventRow:
+def _any_shape(header_id: int, written: str, event: dict[str, Any]) -> EventRow:
     """Every field read defensively: missing elements, text where numbers belong."""
     system = event.get("System") or _EMPTY
     eid = system.get("EventID")
@@ -142,7 +149,7 @@ def _any_shape(record_id: int, written: str, event: dict[str, Any]) -> EventRow:
         qualifiers=qualifiers,
         level=_int(system.get("Level")),
         time_created=time_created,
-        record_id=record_id,
+        record_id=_first(_int(system.get("EventRecordID")), header_id),
         process_id=_int(execution.get("ProcessID")),
         thread_id=_int(execution.get("ThreadID")),
         user_sid=_attrs(system.get("Security")).get("UserID") or None,

@@ -117,8 +117,12 @@ def payload_from_element(event: etree._Element) -> JsonObject:
     return out
 
 
-def row_from_element(event: etree._Element, record_id: int | None = None) -> EventRow:
-    """One `<Event>` element as an `EventRow`; `record_id` overrides `EventRecordID`."""
+def row_from_element(event: etree._Element, header_id: int | None = None) -> EventRow:
+    """One `<Event>` element as an `EventRow`.
+
+    `EventRecordID` is the record id; `header_id` (the EVTX record header's number) stands
+    in when the element has none.
+    """
     system: dict[str, etree._Element] = {}
     for section in event:
         if local(section.tag) == "System":
@@ -147,7 +151,7 @@ def row_from_element(event: etree._Element, record_id: int | None = None) -> Eve
         qualifiers=qualifiers,
         level=_int(text("Level")),
         time_created=iso_utc(attr("TimeCreated", "SystemTime")),
-        record_id=record_id if record_id is not None else _int(text("EventRecordID")),
+        record_id=header_id if (rendered := _int(text("EventRecordID"))) is None else rendered,
         process_id=_int(attr("Execution", "ProcessID")),
         thread_id=_int(attr("Execution", "ThreadID")),
         user_sid=attr("Security", "UserID") or None,
