@@ -14,7 +14,7 @@ from typing import Any, NoReturn, TypeVar
 
 import click
 
-from pipeline.errors import HivewatchError, UsageError, WarehouseBusy
+from pipeline.errors import HivewatchError, UsageError
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -76,11 +76,7 @@ def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
         if debug:
             raise
         fail(str(exc), EXIT_USAGE)
-    except WarehouseBusy as exc:
-        if debug:
-            raise
-        fail(str(exc), EXIT_NOT_COMMITTED)
-    except HivewatchError as exc:
+    except HivewatchError as exc:  # another writer holds the warehouse, or the like
         if debug:
             raise
         fail(str(exc), EXIT_NOT_COMMITTED)
