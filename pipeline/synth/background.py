@@ -207,6 +207,22 @@ _GP = "{AEA1B4FA-97D1-45F2-A64C-4D69FFFD92C9}"
 _SCM_GUID = "{555908D1-A6D7-4695-8E1E-26931D2012F4}"
 _KG = "{A68CA8B7-004F-D7B6-A698-07E2DE0F1F5D}"
 
+# Logged the same way by every generation.
+_EVENTLOG_STARTED: Final = Background(
+    _classic(
+        "EventLog",
+        6005,
+        SYSTEM,
+        LEVEL_INFO,
+        Q_WARNING,
+        0,
+        True,
+        "The Event log service was started.",
+    ),
+    2,
+    lambda r, h, t: (bytes(4),),
+)
+
 NEW_SYSTEM: Final[tuple[Background, ...]] = (
     Background(
         _manifest(
@@ -281,20 +297,7 @@ NEW_SYSTEM: Final[tuple[Background, ...]] = (
         _time_change,
         user="system",
     ),
-    Background(
-        _classic(
-            "EventLog",
-            6005,
-            SYSTEM,
-            LEVEL_INFO,
-            Q_WARNING,
-            0,
-            True,
-            "The Event log service was started.",
-        ),
-        2,
-        lambda r, h, t: (bytes(4),),
-    ),
+    _EVENTLOG_STARTED,
     Background(
         _classic(
             "EventLog",
@@ -653,20 +656,7 @@ OLD_SYSTEM: Final[tuple[Background, ...]] = (
         lambda r, h, t: (r.choice(OLD_SERVICES)[0], r.choice(("start", "stop"))),
         user="system",
     ),
-    Background(
-        _classic(
-            "EventLog",
-            6005,
-            SYSTEM,
-            LEVEL_INFO,
-            Q_WARNING,
-            0,
-            True,
-            "The Event log service was started.",
-        ),
-        2,
-        lambda r, h, t: (bytes(4),),
-    ),
+    _EVENTLOG_STARTED,
     Background(
         _classic(
             "EventLog",
