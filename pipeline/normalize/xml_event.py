@@ -91,13 +91,12 @@ def payload_from_element(event: etree._Element) -> JsonObject:
             if section.attrib:
                 out["#attributes"] = {local(k): v for k, v in section.attrib.items()}
             strings: list[str | None] = []
-            unnamed = False
             for item in section:
                 tag = local(item.tag)
                 if tag == "Data":
                     field = item.get("Name")
                     if field is None:
-                        unnamed = True
+                        out.setdefault("strings", strings)  # where the first one stands
                         strings.extend(_data_strings(item.text))
                     else:
                         _put(out, field, item.text)
@@ -106,8 +105,6 @@ def payload_from_element(event: etree._Element) -> JsonObject:
                         out["Binary"] = item.text.strip()
                 elif tag:
                     _put(out, tag, element_value(item))
-            if unnamed:
-                out["strings"] = strings
         elif name == "UserData":
             content: dict[str, Any] = {}
             for child in section:

@@ -15,7 +15,11 @@ SNIFF_BYTES = 0x1008  # enough to see an EVTX chunk signature behind a destroyed
 # block whose first dword is its size (0x30) and whose signature "LfLe" follows it.
 _EVT_HEADER = b"\x30\x00\x00\x00LfLe"
 
-_XML_PROLOGUE = re.compile(r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*<(Events|Event)[\s>/]", re.S)
+# A document type naming an event root is sniffed as XML too, so that the reader refuses
+# it with its reason rather than calling it "not an event log".
+_XML_PROLOGUE = re.compile(
+    r"^\s*(<\?xml[^>]*\?>\s*)?(<!--.*?-->\s*)*(<!DOCTYPE\s+|<)(Events|Event)[\s>/\[]", re.S
+)
 
 
 def sniff(head: bytes) -> Format | None:

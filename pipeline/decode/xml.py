@@ -1,0 +1,170 @@
+"""XML exports: `wevtutil qe /f:xml` streams, Event Viewer's `<Events>` files, PowerShell
+`ToXml()` output, in UTF-8 or UTF-16.
+
+The file is read as a stream of text blocks and cut into one `<Event>...</Event>` at a time;
+each event is parsed on its own by a hardened lxml parser. Parsing event by event keeps
+memory flat, takes both shapes (a bare stream of events has no single root, which a
+whole-document parser refuses), and confines a malformed event to itself: it is skipped and
+counted, and the events after it are read (a whole-document iterparse stops for good at the
+first well-formedness error).
+
+Hardening: event exports carry no document type declaration, so a file that declares one
+(the vehicle of external entities and entity-expansion bombs) is refused outright; the
+parser itself resolves no entities, loads no DTD, touches no network and keeps libxml2's
+size limits, so an entity reference inside an event is an error for that event only.
+"""
+
+from __future__ import annotations
+
+import codecs
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from typing import IO
+
+from lxml import etree
+
+from pipeline.normalize.xml_event import row_from_element
+from pipeline.records import DecodeStats, EventRow
+
+BLOCK_CHARS = 1 << 20
+MAX_EVENT_CHARS = 16 << 20  # an event never comes near this; past it, the start is damaged
+
+_PARSER = etree.XMLParser(
+    resolve_entities=False,
+    no_network=True,
+    load_dtd=False,
+    dtd_validation=False,
+    huge_tree=False,
+    remove_comments=True,
+    remove_pis=True,
+)
+
+_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Event(?=[\s>/])")
+_END = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Event\s*>")
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
+_ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def read_xml(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRow]:
+    """Every well-formed `<Event>` of one export; `engine` applies to EVTX only."""
+    with path.open("rb") as raw:
+        for number, text in _events(_text_blocks(raw), stats):
+            try:
+                element = _parse(text)
+            except etree.XMLSyntaxError as exc:
+                stats.skip(f"event {number} malformed: {_first_line(exc)}")
+                continue
+            yield row_from_element(element)
+
+
+def _parse(text: str) -> etree._Element:
+    """One event. Exporters write control characters XML 1.0 forbids (a value logged with
+    one); rather than lose the event, each becomes U+FFFD, the replacement character."""
+    try:
+        return etree.fromstring(text.encode("utf-8"), _PARSER)
+    except etree.XMLSyntaxError:
+        cleaned, count = _CONTROL.subn("\ufffd", text)
+        if not count:
+            raise
+        return etree.fromstring(cleaned.encode("utf-8"), _PARSER)
+
+
+def _events(blocks: Iterator[str], stats: DecodeStats) -> Iterator[tuple[int, str]]:
+    """(ordinal, text) of each `<Event>` element in the stream; what lies between events
+    (declaration, `<Events>`, whitespace, comments) is passed over, and damage between them
+    is counted."""
+    buffer = ""
+    number = 0
+    prologue = True
+    for block in blocks:
+        buffer += block
+        while True:
+            start = _START.search(buffer)
+            if start is None:
+                if prologue and _refused(buffer, stats):
+                    return
+                _between(buffer[: max(0, len(buffer) - 64)], stats)
+                buffer = buffer[max(0, len(buffer) - 64) :]
+                break
+            if prologue:
+                if _refused(buffer[: start.start()], stats):
+                    return
+                prologue = False
+            _between(buffer[: start.start()], stats)
+            buffer = buffer[start.start() :]
+            end = _END.search(buffer)
+            if end is None:
+                if len(buffer) > MAX_EVENT_CHARS:
+                    number += 1
+                    stats.skip(f"event {number} has no end within {MAX_EVENT_CHARS} characters")
+                    buffer = buffer[1:]
+                    continue
+                break
+            inner = _START.search(buffer, 1, end.start())
+            number += 1
+            if inner is not None:
+                stats.skip(f"event {number} malformed: cut off by the next <Event>")
+                buffer = buffer[inner.start() :]
+                continue
+            yield number, buffer[: end.end()]
+            buffer = buffer[end.end() :]
+    if _START.search(buffer):
+        stats.skip(f"event {number + 1} malformed: the file ends inside it")
+    else:
+        _between(buffer, stats)
+
+
+def _between(text: str, stats: DecodeStats) -> None:
+    """End tags of events whose start was lost are counted, one skip each."""
+    orphans = len(_END.findall(text))
+    if orphans:
+        stats.skip(f"{orphans} event end tags without a start", orphans)
+
+
+def _refused(prologue: str, stats: DecodeStats) -> bool:
+    if _DECLARATION.search(prologue) is None:
+        return False
+    stats.skip("refused: the file declares a DTD or entities (<!DOCTYPE>/<!ENTITY>)")
+    return True
+
+
+def _text_blocks(raw: IO[bytes]) -> Iterator[str]:
+    """The file as text, in blocks, in its own encoding (BOM, NUL pattern, declaration)."""
+    head = raw.read(4096)
+    encoding, skip = _encoding(head)
+    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    block = head[skip:]
+    while block:
+        yield decoder.decode(block)
+        block = raw.read(BLOCK_CHARS)
+    yield decoder.decode(b"", final=True)
+
+
+def _encoding(head: bytes) -> tuple[str, int]:
+    """The encoding and the length of its byte-order mark."""
+    if head.startswith(codecs.BOM_UTF8):
+        return "utf-8", 3
+    if head.startswith(codecs.BOM_UTF16_LE):
+        return "utf-16-le", 2
+    if head.startswith(codecs.BOM_UTF16_BE):
+        return "utf-16-be", 2
+    if head[1:2] == b"\x00" and head[:1] != b"\x00":
+        return "utf-16-le", 0
+    if head[:1] == b"\x00" and head[1:2] != b"\x00":
+        return "utf-16-be", 0
+    declared = _ENCODING.match(head.lstrip())
+    if declared:
+        name = declared.group(1).decode("ascii")
+        try:
+            codecs.lookup(name)
+        except LookupError:
+            return "utf-8", 0
+        if not name.lower().replace("-", "").startswith("utf16"):
+            return name, 0
+    return "utf-8", 0
+
+
+def _first_line(exc: BaseException) -> str:
+    return str(exc).splitlines()[0] if str(exc) else type(exc).__name__

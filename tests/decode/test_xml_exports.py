@@ -1,0 +1,293 @@
+"""XML exports: both shapes and encodings, the event schema's corners, damage, hostile input."""
+
+from __future__ import annotations
+
+import json
+import threading
+from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+
+import duckdb
+import pytest
+from evtx import PyEvtxParser
+
+from pipeline.decode.xml import read_xml
+from pipeline.records import DecodeStats, EventRow
+from pipeline.store.catalog import CATALOG
+from tests.conftest import EVTX_SAMPLES, run_ingest
+
+NS = "http://schemas.microsoft.com/win/2004/08/events/event"
+
+
+def event(
+    record_id: int,
+    data: str = "<EventData><Data Name='Detail'>x</Data></EventData>",
+    time: str = "2024-03-04T19:44:08.4861830Z",
+    quote: str = "'",
+) -> str:
+    q = quote
+    return (
+        f"<Event xmlns={q}{NS}{q}><System><Provider Name={q}Microsoft-Windows-User Profiles"
+        f" Service{q} Guid={q}{{89B1E9F0-5AFF-44A6-9B44-0A07A7CE5845}}{q}/>"
+        f"<EventID Qualifiers={q}16384{q}>1530</EventID><Version>0</Version><Level>3</Level>"
+        f"<TimeCreated SystemTime={q}{time}{q}/><EventRecordID>{record_id}</EventRecordID>"
+        f"<Execution ProcessID={q}1212{q} ThreadID={q}3434{q}/><Channel>Application</Channel>"
+        f"<Computer>WS-1</Computer><Security UserID={q}S-1-5-18{q}/></System>{data}</Event>"
+    )
+
+
+def read(path: Path) -> tuple[list[EventRow], DecodeStats]:
+    stats = DecodeStats()
+    return list(read_xml(path, "auto", stats)), stats
+
+
+def write(tmp_path: Path, text: str, encoding: str = "utf-8", name: str = "export.xml") -> Path:
+    path = tmp_path / name
+    path.write_bytes(text.encode(encoding))
+    return path
+
+
+def wevtutil(*events: str) -> str:
+    """`wevtutil qe LOG /f:xml`: events one after another, no declaration, no root."""
+    return "".join(events)
+
+
+def event_viewer(*events: str, encoding: str = "utf-8") -> str:
+    body = "\r\n".join(events)
+    declaration = f'<?xml version="1.0" encoding="{encoding}" standalone="yes"?>'
+    return f"{declaration}\r\n<Events>\r\n{body}\r\n</Events>"
+
+
+@pytest.mark.parametrize(
+    ("shape", "encoding"),
+    [
+        ("wevtutil", "utf-8"),
+        ("wevtutil", "utf-8-sig"),
+        ("wevtutil", "utf-16"),  # with a byte-order mark
+        ("wevtutil", "utf-16-le"),  # without one
+        ("event viewer", "utf-8"),
+        ("event viewer", "utf-16"),
+        ("powershell", "utf-8"),
+    ],
+)
+def test_each_shape_and_encoding(tmp_path: Path, shape: str, encoding: str) -> None:
+    events = [event(n, quote='"' if shape == "powershell" else "'") for n in (7, 8, 9)]
+    if shape == "wevtutil":
+        text = wevtutil(*events)
+    elif shape == "powershell":
+        text = "\n".join(events) + "\n"
+    else:
+        declared = "UTF-16" if encoding.startswith("utf-16") else "utf-8"
+        text = event_viewer(*events, encoding=declared)
+    rows, stats = read(write(tmp_path, text, encoding))
+    assert [r.record_id for r in rows] == [7, 8, 9] and stats.skipped == 0
+    assert rows[0] == EventRow(
+        host="WS-1",
+        channel="Application",
+        provider="Microsoft-Windows-User Profiles Service",
+        event_id=1530,
+        qualifiers=16384,
+        level=3,
+        time_created="2024-03-04T19:44:08.4861830Z",
+        record_id=7,
+        process_id=1212,
+        thread_id=3434,
+        user_sid="S-1-5-18",
+        event_data='{"Detail":"x"}',
+    )
+
+
+@pytest.mark.parametrize(
+    ("data", "payload"),
+    [
+        ("<EventData><Data>a</Data><Data>b</Data></EventData>", {"strings": ["a", "b"]}),
+        (
+            "<EventData><Data Name='Detail'>x</Data><Data Name='Error'>5</Data></EventData>",
+            {"Detail": "x", "Error": "5"},
+        ),
+        (
+            "<EventData Name='PROFSVC_DETAIL'><Data Name='Detail'>x</Data></EventData>",
+            {"#attributes": {"Name": "PROFSVC_DETAIL"}, "Detail": "x"},
+        ),
+        (
+            "<EventData><Data>DETAIL - &#13;&#10; 2 user registry handles</Data></EventData>",
+            {"strings": ["DETAIL - \r\n 2 user registry handles"]},
+        ),
+        (
+            "<EventData><Data>a</Data><Binary>0A0B</Binary></EventData>",
+            {"strings": ["a"], "Binary": "0A0B"},
+        ),
+        (
+            "<UserData><EventXML xmlns='Event_NS'><User>bob</User><Count>2</Count></EventXML>"
+            "</UserData>",
+            {"UserData": {"EventXML": {"#attributes": {}, "User": "bob", "Count": "2"}}},
+        ),
+    ],
+    ids=["unnamed", "named", "eventdata-name", "crlf-kept", "binary", "userdata"],
+)
+def test_event_data_shapes(tmp_path: Path, data: str, payload: dict) -> None:
+    rows, _ = read(write(tmp_path, wevtutil(event(1, data))))
+    got = json.loads(str(rows[0].event_data))
+    got.get("UserData", {}).get("EventXML", {}).setdefault("#attributes", {})
+    assert got == payload
+
+
+def test_seven_fractional_digits_reach_the_warehouse_as_microseconds(tmp_path: Path) -> None:
+    path = write(tmp_path, wevtutil(event(1, time="2024-03-04T19:44:08.4861839Z")))
+    run_ingest([path], tmp_path / "wh")
+    with duckdb.connect(str(tmp_path / "wh" / CATALOG), read_only=True) as con:
+        (value,) = con.execute("select time_created::varchar from events").fetchone() or ("",)
+    assert value == "2024-03-04 19:44:08.486183"
+
+
+@pytest.mark.parametrize(
+    ("broken", "reason"),
+    [
+        ("<Event xmlns='x'><System><Level>4</System></Event>", "malformed"),
+        ("<Event xmlns='x'><System>", "cut off"),
+        ("</System></Event>", "without a start"),
+    ],
+    ids=["mismatched-tags", "truncated-event", "lost-start"],
+)
+def test_a_malformed_event_costs_itself_only(tmp_path: Path, broken: str, reason: str) -> None:
+    text = wevtutil(event(1), broken, event(2), event(3))
+    rows, stats = read(write(tmp_path, text))
+    assert [r.record_id for r in rows] == [1, 2, 3]
+    assert stats.skipped == 1 and reason in stats.problems[0]
+
+
+def test_a_file_cut_inside_its_last_event(tmp_path: Path) -> None:
+    whole = wevtutil(event(1), event(2))
+    rows, stats = read(write(tmp_path, whole[: len(whole) - 40]))
+    assert [r.record_id for r in rows] == [1]
+    assert stats.skipped == 1 and "ends inside" in stats.problems[0]
+
+
+def test_events_are_streamed_across_block_boundaries(tmp_path: Path) -> None:
+    import pipeline.decode.xml as module
+
+    text = event_viewer(*(event(n) for n in range(1, 301)), encoding="UTF-16")
+    path = write(tmp_path, text, "utf-16")
+    saved = module.BLOCK_CHARS
+    module.BLOCK_CHARS = 333  # cut events, tags and UTF-16 code units at odd places
+    try:
+        rows, stats = read(path)
+    finally:
+        module.BLOCK_CHARS = saved
+    assert [r.record_id for r in rows] == list(range(1, 301)) and stats.skipped == 0
+
+
+# -- hardening -------------------------------------------------------------------------------
+
+
+def test_external_entity_is_refused(tmp_path: Path) -> None:
+    secret = tmp_path / "secret.txt"
+    secret.write_text("TOP-SECRET", encoding="utf-8")
+    doctype = f"<!DOCTYPE Event [<!ENTITY xxe SYSTEM '{secret.as_uri()}'>]>"
+    data = "<EventData><Data>&xxe;</Data></EventData>"
+    path = write(tmp_path, doctype + wevtutil(event(1, data), event(2)))
+    rows, stats = read(path)
+    assert rows == [] and "refused" in stats.problems[0]
+    summary = run_ingest([path], tmp_path / "wh")
+    assert [reason for _, reason in summary.rejected] == [
+        "nothing readable: refused: the file declares a DTD or entities (<!DOCTYPE>/<!ENTITY>)"
+    ]
+    with duckdb.connect(str(tmp_path / "wh" / CATALOG), read_only=True) as con:
+        text = str(con.execute("select * from events").fetchall())
+        text += str(con.execute("select * from ingest_files").fetchall())
+    assert "TOP-SECRET" not in text and "refused" in text
+
+
+def test_entity_expansion_bomb_is_refused(tmp_path: Path) -> None:
+    entities = ['<!ENTITY a "aaaaaaaaaa">'] + [
+        f'<!ENTITY {b} "{("&" + a + ";") * 10}">'
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    ]
+    doctype = "<!DOCTYPE Events [" + "".join(entities) + "]>"
+    data = "<EventData><Data>&i;</Data></EventData>"
+    path = write(tmp_path, '<?xml version="1.0"?>' + doctype + f"<Events>{event(1, data)}</Events>")
+    rows, stats = read(path)
+    assert rows == [] and "refused" in stats.problems[0]
+
+
+def test_an_entity_inside_an_event_fails_that_event_only(tmp_path: Path) -> None:
+    """A declaration smuggled between events is not honoured: the reference is an error."""
+    smuggled = "<!DOCTYPE x [<!ENTITY big 'expanded'>]>"
+    data = "<EventData><Data>&big;</Data></EventData>"
+    rows, stats = read(write(tmp_path, wevtutil(event(1), smuggled, event(2, data), event(3))))
+    assert [r.record_id for r in rows] == [1, 3]
+    assert stats.skipped == 1 and "expanded" not in str(rows)
+
+
+@pytest.fixture
+def dtd_server() -> Iterator[tuple[str, list[str]]]:
+    """A local HTTP server that records every request made to it."""
+    hits: list[str] = []
+
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            hits.append(self.path)
+            self.send_response(200)
+            self.end_headers()
+            self.wfile.write(b'<!ENTITY remote "FROM-NETWORK">')
+
+        def log_message(self, *args: object) -> None:
+            pass
+
+    server = HTTPServer(("127.0.0.1", 0), Handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}/evil.dtd", hits
+    finally:
+        server.shutdown()
+
+
+def test_no_network_for_an_external_dtd(tmp_path: Path, dtd_server: tuple[str, list[str]]) -> None:
+    url, hits = dtd_server
+    doctype = f'<!DOCTYPE Events SYSTEM "{url}">'
+    data = "<EventData><Data>&remote;</Data></EventData>"
+    path = write(tmp_path, '<?xml version="1.0"?>' + doctype + f"<Events>{event(1, data)}</Events>")
+    rows, stats = read(path)
+    assert rows == [] and "refused" in stats.problems[0]
+    assert hits == []
+
+
+def test_the_parser_itself_resolves_nothing(dtd_server: tuple[str, list[str]]) -> None:
+    """Belt and braces under the refusal: the per-event parser loads no DTD, resolves no
+    external entity and refuses an expansion bomb."""
+    from lxml import etree
+
+    from pipeline.decode.xml import _PARSER
+
+    url, hits = dtd_server
+    external = etree.fromstring(f'<!DOCTYPE r SYSTEM "{url}"><r>&remote;</r>'.encode(), _PARSER)
+    assert "FROM-NETWORK" not in etree.tostring(external).decode() and hits == []
+    bomb = '<!DOCTYPE r [<!ENTITY a "aaaaaaaaaa">' + "".join(
+        f'<!ENTITY {b} "{("&" + a + ";") * 10}">'
+        for a, b in zip("abcdefgh", "bcdefghi", strict=True)
+    )
+    with pytest.raises(etree.XMLSyntaxError):
+        etree.fromstring((bomb + "]><r>&i;</r>").encode(), _PARSER)
+
+
+# -- one identity across formats --------------------------------------------------------------
+
+
+def test_the_same_records_as_evtx_and_as_xml_export_are_one_row_each(tmp_path: Path) -> None:
+    source = EVTX_SAMPLES / "pyevtx-security.evtx"
+    rendered = [r["data"] for r in PyEvtxParser(str(source)).records()]
+    export = tmp_path / "export" / "Security.xml"
+    export.parent.mkdir()
+    export.write_text("\r\n".join(rendered), encoding="utf-16")  # each with its declaration
+    rows, stats = read(export)
+    assert len(rows) == len(rendered) and stats.skipped == 0
+    assert "\ufffd" in str(rows[54].event_data)  # record 55 holds a U+0003 in one value
+
+    run_ingest([source, export.parent], tmp_path / "wh")
+    with duckdb.connect(str(tmp_path / "wh" / CATALOG), read_only=True) as con:
+        (events,) = con.execute("select count(*) from events").fetchone() or (0,)
+        ledger = con.execute("select format, status, records from ingest_files").fetchall()
+    assert events == len(rendered) == 2261
+    assert sorted(ledger) == [("evtx", "ok", 2261), ("xml", "ok", 2261)]
