@@ -25,6 +25,11 @@ aliases       other provider names, `;`-separated, that log the same event (`Pro
 kind          what the event says happened, snake_case (list below)
 class         the `unload_incidents` class it signals (one of CLASS_PRECEDENCE); empty for
               context events (notifications, service start/stop, resolutions, Offline Files)
+role          `failure` (the row has a class), `related` (no class, but part of the incident
+              it falls in: the 1516 resolution, UPHClean's report-only 1501/1511) or
+              `context` (never part of an incident: notifications, service start/stop)
+remediates    `profile_service` (1530: the service force-unloaded the hive) or `uphclean`
+              (UPHClean 1201/1401: it closed or remapped the handles); empty otherwise
 families      `;`-separated OS families logging this provider and id (FAMILIES)
 user_sid, user_name, detail
               field specs (grammar below) for the `profile_events` columns
@@ -120,6 +125,8 @@ LEAK_PARSERS: Final[dict[str, tuple[str, ...]]] = {
     "uphclean": ("leak_body", "leak_header"),
     "lock": ("leak_image", "leak_pid"),
 }
+ROLES: Final = ("failure", "related", "context")
+REMEDIES: Final = ("profile_service", "uphclean")  # in precedence order
 LEAK_COLUMNS: Final = ("leak_body", "leak_header", "leak_image", "leak_pid")
 SPEC_COLUMNS: Final = ("user_sid", "user_name", "detail", *LEAK_COLUMNS)
 COLUMNS: Final = (
@@ -130,6 +137,8 @@ COLUMNS: Final = (
     "aliases",
     "kind",
     "class",
+    "role",
+    "remediates",
     "families",
     "user_sid",
     "user_name",
@@ -359,6 +368,8 @@ class CatalogEntry:
     aliases: tuple[str, ...]
     kind: str
     event_class: str | None  # the CSV's `class`
+    role: str
+    remediates: str | None
     families: tuple[str, ...]
     user_sid: str
     user_name: str
@@ -429,6 +440,12 @@ def _entry(row: Mapping[str, str], line: int) -> CatalogEntry:
     event_class = row["class"] or None
     if event_class is not None and event_class not in CLASS_PRECEDENCE:
         raise ValueError(f"unknown class {event_class!r}")
+    role = row["role"]
+    if role not in ROLES or (role == "failure") != (event_class is not None):
+        raise ValueError(f"role {role!r}: want failure (with a class), related or context")
+    remediates = row["remediates"] or None
+    if remediates not in (None, *REMEDIES):
+        raise ValueError(f"remediates {remediates!r}: want empty or one of {', '.join(REMEDIES)}")
     families = _split(row["families"])
     bad = [f for f in families if f not in FAMILIES]
     if not families or bad or len(set(families)) != len(families):
@@ -454,6 +471,8 @@ def _entry(row: Mapping[str, str], line: int) -> CatalogEntry:
         aliases=aliases,
         kind=row["kind"],
         event_class=event_class,
+        role=role,
+        remediates=remediates,
         families=families,
         user_sid=row["user_sid"],
         user_name=row["user_name"],

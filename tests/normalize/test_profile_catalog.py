@@ -477,6 +477,9 @@ def test_a_copy_of_the_packaged_file_loads(tmp_path: Path) -> None:
     ("row", "changes", "message"),
     [
         (3, {"class": "hive_leaked"}, "line 4: unknown class 'hive_leaked'"),
+        (3, {"role": "context"}, "line 4: role 'context': want failure (with a class)"),
+        (11, {"role": "failure"}, "line 12: role 'failure'"),
+        (26, {"remediates": "reboot"}, "line 27: remediates 'reboot'"),
         (5, {"families": "xp"}, "line 6: families 'xp'"),
         (5, {"families": ""}, "line 6: families ''"),
         (5, {"families": "xp2003;xp2003"}, "line 6: families"),
@@ -516,7 +519,7 @@ def test_bad_header_and_short_rows(tmp_path: Path) -> None:
     rows = _rows()
     with pytest.raises(pc.CatalogError, match="line 1: columns must be"):
         pc.load_catalog(_write(tmp_path, [[*rows[0][:-1], "notes"], *rows[1:]]))
-    with pytest.raises(pc.CatalogError, match="line 5: 3 fields, want 17"):
+    with pytest.raises(pc.CatalogError, match="line 5: 3 fields, want 19"):
         pc.load_catalog(_write(tmp_path, [*rows[:4], ["Userenv", "1", "x"], *rows[4:]]))
     with pytest.raises(pc.CatalogError, match="no rows"):
         pc.load_catalog(_write(tmp_path, rows[:1]))
