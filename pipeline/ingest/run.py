@@ -15,6 +15,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline.decode.evtx import Engine
+from pipeline.derive.build import write_derived
 from pipeline.ingest.step import FileResult, FileTask, run_step
 from pipeline.read.probe import Probe, probe, walk
 from pipeline.store.schemas import INGEST_FILES
@@ -86,7 +87,7 @@ def ingest(
         committed = 0
         if rows:
             parts = [part for r in results for part in r.parts]
-            commit = warehouse.commit(batch, parts, ledger_frame(rows))
+            commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=write_derived)
             committed = commit.new_events
     return summarise(outcomes, plan, committed, time.perf_counter() - started)
 

@@ -17,6 +17,8 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "INTEGER": pl.Int32(),
     "BIGINT": pl.Int64(),
     "TIMESTAMP": pl.Datetime("us"),
+    "INTEGER[]": pl.List(pl.Int32()),
+    "VARCHAR[]": pl.List(pl.String()),
 }
 
 
@@ -71,4 +73,40 @@ INGEST_FILES = _table(
 # The identity of an event: the same record seen in two files is one row.
 EVENT_IDENTITY = ("host", "channel", "record_id", "time_created")
 
-TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, INGEST_FILES)}
+# The analytic tables (pipeline/derive), rebuilt from `events` by every batch that adds events.
+PROFILE_EVENTS = _table(
+    "profile_events",
+    "host VARCHAR, time_created TIMESTAMP, provider VARCHAR, event_id INTEGER,"
+    " os_family VARCHAR, kind VARCHAR, user_sid VARCHAR, user_name VARCHAR, detail VARCHAR,"
+    " record_id BIGINT, file_id VARCHAR",
+)
+
+HIVE_LEAKS = _table(
+    "hive_leaks",
+    "host VARCHAR, time_created TIMESTAMP, event_id INTEGER, provider VARCHAR,"
+    " user_sid VARCHAR, hive VARCHAR, process_id BIGINT, process_image VARCHAR,"
+    " process_name VARCHAR, key VARCHAR, handles INTEGER",
+)
+
+UNLOAD_INCIDENTS = _table(
+    "unload_incidents",
+    "incident_id VARCHAR, host VARCHAR, user_sid VARCHAR, user_name VARCHAR,"
+    " started TIMESTAMP, ended TIMESTAMP, os_family VARCHAR, class VARCHAR,"
+    " remediated_by VARCHAR, event_ids INTEGER[], processes VARCHAR[], keys VARCHAR[]",
+)
+
+OFFENDERS = _table(
+    "offenders",
+    "process_name VARCHAR, key VARCHAR, incidents BIGINT, hosts BIGINT, users BIGINT,"
+    " first_seen TIMESTAMP, last_seen TIMESTAMP",
+)
+
+# Guidance per class, process or key (pipeline/normalize/remediation.csv), for joins.
+REMEDIATION = _table(
+    "remediation",
+    "applies_to VARCHAR, match VARCHAR, os_family VARCHAR, advice VARCHAR, reference VARCHAR",
+)
+
+DERIVED = (PROFILE_EVENTS, HIVE_LEAKS, UNLOAD_INCIDENTS, OFFENDERS, REMEDIATION)
+
+TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, INGEST_FILES, *DERIVED)}

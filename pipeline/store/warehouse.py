@@ -19,7 +19,7 @@ from __future__ import annotations
 import fcntl
 import secrets
 import shutil
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -31,10 +31,13 @@ import polars as pl
 from pipeline.errors import WarehouseBusy
 from pipeline.store.catalog import CATALOG, read_parts, write_catalog
 from pipeline.store.frame import SEQ
-from pipeline.store.schemas import EVENT_IDENTITY, EVENTS, INGEST_FILES, TABLES
+from pipeline.store.schemas import DERIVED, EVENT_IDENTITY, EVENTS, INGEST_FILES, TABLES
 from pipeline.store.sqltext import identifier, literal, literal_list
 
 STAGING = "_staging"
+
+# Builds tables from the live event parts: (root, event files, batch) -> table -> part.
+Derive = Callable[[Path, Sequence[str], str], Mapping[str, str]]
 LOCK = ".lock"
 
 
@@ -97,9 +100,15 @@ class Warehouse:
         return [LedgerEntry(*row) for row in rows]
 
     def commit(
-        self, batch: str, event_parts: Sequence[str], ledger_rows: pl.DataFrame
+        self,
+        batch: str,
+        event_parts: Sequence[str],
+        ledger_rows: pl.DataFrame,
+        derive: Derive | None = None,
     ) -> CommitResult:
-        """Make the batch live: new distinct events, its ledger rows, then the catalog swap."""
+        """Make the batch live: new distinct events, its ledger rows, the tables `derive`
+        builds from all events (when events were added, or those tables are missing), then
+        the catalog swap."""
         parts = read_parts(self.root)
         events_name = f"{EVENTS.name}/part-{batch}.parquet"
         new_events = 0
@@ -114,6 +123,9 @@ class Warehouse:
                 self.root / ledger_name, compression="zstd"
             )
             parts[INGEST_FILES.name].append(ledger_name)
+        if derive is not None and (new_events or not all(parts[t.name] for t in DERIVED)):
+            events = [str(self.root / f) for f in parts[EVENTS.name]]
+            parts.update({name: [part] for name, part in derive(self.root, events, batch).items()})
         write_catalog(self.root, parts)
         shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
         return CommitResult(new_events=new_events, files=ledger_rows.height)

@@ -1,0 +1,143 @@
+"""Profile events -> unload incidents: one per failed (or rescued) unload of one user's hives.
+
+The grouping rule (docs/incidents.md):
+
+1. Members are the profile events whose catalog role is `failure` or `related` (the 1516
+   resolution, UPHClean's report-only 1501/1511); notifications, service start/stop and
+   Offline Files events are context and never members.
+2. Events are grouped by host and user. The user is the event's SID; an event that names
+   only an account (`DOMAIN\\user`, as XP's 1517 does) takes the SID that account has in
+   any event stating both (UPHClean's `DOMAIN\\user (SID)` header), else stands for itself
+   by name; events naming no user (Application Popup 333) form their own group.
+3. Within a group, in time order (then record id), an event more than WINDOW after the
+   previous one starts a new incident; so an incident's events each lie within WINDOW of
+   the one before, and two incidents of one user on one host are more than WINDOW apart.
+4. An incident needs at least one `failure` event; a group of related events alone is none.
+5. `class` is the first class, in CLASS_PRECEDENCE order, that any member signals;
+   `remediated_by` is `profile_service` if a member says the service force-unloaded the
+   hive (1530), else `uphclean` if UPHClean closed or remapped handles (1201, 1401), else
+   `none`. `user_sid` and `user_name` are the first each member states (None when none
+   does), `event_ids` the distinct event ids, `processes` and `keys` the distinct process
+   names and keys of the leaks its events name, all sorted (keys case-insensitively).
+6. `incident_id` is a hash of host, user and start time: stable across rebuilds.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections import Counter
+from collections.abc import Sequence
+from datetime import datetime, timedelta
+from typing import NamedTuple
+
+from pipeline.derive.profile import LeakRow, ProfileEvent
+from pipeline.normalize.profile_catalog import CLASS_PRECEDENCE, REMEDIES
+
+WINDOW = timedelta(minutes=15)
+
+
+class Incident(NamedTuple):
+    incident_id: str
+    host: str | None
+    user_sid: str | None
+    user_name: str | None
+    started: datetime
+    ended: datetime
+    os_family: str
+    event_class: str
+    remediated_by: str
+    event_ids: list[int]
+    processes: list[str]
+    keys: list[str]
+
+
+def group_incidents(
+    events: Sequence[ProfileEvent], families: Sequence[str], leaks: Sequence[LeakRow]
+) -> tuple[list[Incident], dict[int, int]]:
+    """The incidents of `events` (`families[i]` is the os_family of `events[i]`), and which
+    incident each member event fell in (event index -> incident index)."""
+    account_sids = _account_sids(events)
+    members = [i for i, e in enumerate(events) if e.role != "context"]
+    members.sort(
+        key=lambda i: (
+            events[i].host or "",
+            _user_key(events[i], account_sids),
+            events[i].time_created,
+            events[i].record_id or 0,
+        )
+    )
+    groups: list[list[int]] = []
+    previous: ProfileEvent | None = None
+    for index in members:
+        event = events[index]
+        if (
+            previous is None
+            or (event.host, _user_key(event, account_sids))
+            != (previous.host, _user_key(previous, account_sids))
+            or event.time_created - previous.time_created > WINDOW
+        ):
+            groups.append([])
+        groups[-1].append(index)
+        previous = event
+    leaks_of: dict[int, list[LeakRow]] = {}
+    for leak in leaks:
+        leaks_of.setdefault(leak.event, []).append(leak)
+    incidents: list[Incident] = []
+    incident_of: dict[int, int] = {}
+    for group in groups:
+        if not any(events[i].event_class for i in group):
+            continue
+        for i in group:
+            incident_of[i] = len(incidents)
+        user = _user_key(events[group[0]], account_sids)
+        incidents.append(
+            _incident(
+                [events[i] for i in group],
+                families[group[0]],
+                [leak for i in group for leak in leaks_of.get(i, [])],
+                user,
+            )
+        )
+    return incidents, incident_of
+
+
+def _incident(
+    members: list[ProfileEvent], family: str, leaks: list[LeakRow], user: str
+) -> Incident:
+    started = members[0].time_created
+    host = members[0].host
+    classes = {e.event_class for e in members if e.event_class}
+    remedies = {e.remediates for e in members if e.remediates}
+    digest = hashlib.sha1(f"{host}\x1f{user}\x1f{started.isoformat()}".encode()).hexdigest()
+    return Incident(
+        incident_id=digest[:16],
+        host=host,
+        user_sid=next((e.user_sid for e in members if e.user_sid), None),
+        user_name=next((e.user_name for e in members if e.user_name), None),
+        started=started,
+        ended=members[-1].time_created,
+        os_family=family,
+        event_class=min(classes, key=CLASS_PRECEDENCE.index),
+        remediated_by=min(remedies, key=REMEDIES.index) if remedies else "none",
+        event_ids=sorted({e.event_id for e in members if e.event_id is not None}),
+        processes=sorted({leak.process_name for leak in leaks}),
+        keys=sorted({leak.key for leak in leaks}, key=lambda k: (k.lower(), k)),
+    )
+
+
+def _account_sids(events: Sequence[ProfileEvent]) -> dict[str, str]:
+    """Account name (lower case) -> the SID events most often state beside it."""
+    seen: dict[str, Counter[str]] = {}
+    for event in events:
+        if event.user_name and event.user_sid:
+            seen.setdefault(event.user_name.lower(), Counter())[event.user_sid] += 1
+    return {name: min(counts, key=lambda sid: (-counts[sid], sid)) for name, counts in seen.items()}
+
+
+def _user_key(event: ProfileEvent, account_sids: dict[str, str]) -> str:
+    if event.user_sid:
+        return event.user_sid
+    if event.user_name:
+        name = event.user_name.lower()
+        return account_sids.get(name, "account:" + name)
+    return ""

@@ -1,0 +1,146 @@
+"""Candidate events -> profile events and the leaks they name, through the catalog.
+
+Each candidate is looked up in the profile-event catalog (provider, event id, channel and,
+for ids with several meanings, the text); its fields are read by the row's specs and its
+leak body, if any, by the row's parser.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any, NamedTuple
+
+import orjson
+
+from pipeline.normalize.leaks import LeakReport
+from pipeline.normalize.leaks.detail import parse_detail
+from pipeline.normalize.leaks.lock import parse_lock
+from pipeline.normalize.leaks.uphclean import parse_uphclean, parse_uphclean_user
+from pipeline.normalize.profile_catalog import CatalogEntry, event_text, lookup, read_field
+
+
+class Candidate(NamedTuple):
+    """An `events` row whose (provider, event id) the catalog lists."""
+
+    host: str | None
+    channel: str | None
+    provider: str | None
+    event_id: int | None
+    time_created: datetime
+    record_id: int | None
+    user_sid: str | None
+    event_data: str | None
+    file_id: str | None
+
+
+class ProfileEvent(NamedTuple):
+    """A `profile_events` row (less os_family, decided per host) and what grouping needs."""
+
+    host: str | None
+    time_created: datetime
+    provider: str | None
+    event_id: int | None
+    kind: str
+    user_sid: str | None
+    user_name: str | None
+    detail: str | None
+    record_id: int | None
+    file_id: str | None
+    event_class: str | None
+    role: str
+    remediates: str | None
+    families: tuple[str, ...]
+
+
+class LeakRow(NamedTuple):
+    """A `hive_leaks` row, with the index of the profile event that named it."""
+
+    host: str | None
+    time_created: datetime
+    event_id: int | None
+    provider: str | None
+    user_sid: str | None
+    hive: str
+    process_id: int | None
+    process_image: str
+    process_name: str
+    key: str
+    handles: int
+    event: int
+
+
+def profile_events(candidates: list[Candidate]) -> tuple[list[ProfileEvent], list[LeakRow]]:
+    """The catalogued events among `candidates`, in their order, and their leaks."""
+    events: list[ProfileEvent] = []
+    leaks: list[LeakRow] = []
+    for candidate in candidates:
+        data = _payload(candidate.event_data)
+        entry = lookup(candidate.provider, candidate.event_id, candidate.channel, event_text(data))
+        if entry is None:
+            continue
+        report = _leak_report(entry, data)
+        user_sid = read_field(data, entry.user_sid, security_sid=candidate.user_sid)
+        if user_sid is None and report is not None and entry.sid_from_leak:
+            user_sid = report.user_sid
+        index = len(events)
+        events.append(
+            ProfileEvent(
+                host=candidate.host,
+                time_created=candidate.time_created,
+                provider=candidate.provider,
+                event_id=candidate.event_id,
+                kind=entry.kind,
+                user_sid=user_sid,
+                user_name=read_field(data, entry.user_name, security_sid=candidate.user_sid),
+                detail=read_field(data, entry.detail, security_sid=candidate.user_sid),
+                record_id=candidate.record_id,
+                file_id=candidate.file_id,
+                event_class=entry.event_class,
+                role=entry.role,
+                remediates=entry.remediates,
+                families=entry.families,
+            )
+        )
+        if report is None:
+            continue
+        leak_sid = report.user_sid or user_sid
+        for leak in report.leaks:
+            leaks.append(
+                LeakRow(
+                    host=candidate.host,
+                    time_created=candidate.time_created,
+                    event_id=candidate.event_id,
+                    provider=candidate.provider,
+                    user_sid=leak_sid,
+                    hive=leak.hive,
+                    process_id=leak.process_id,
+                    process_image=leak.process_image,
+                    process_name=leak.process_name,
+                    key=leak.key,
+                    handles=leak.handles,
+                    event=index,
+                )
+            )
+    return events, leaks
+
+
+def _payload(event_data: str | None) -> dict[str, Any] | None:
+    if not event_data:
+        return None
+    value = orjson.loads(event_data)
+    return value if isinstance(value, dict) else None
+
+
+def _leak_report(entry: CatalogEntry, data: dict[str, Any] | None) -> LeakReport | None:
+    """What the row's leak parser reads from the event; None for rows without one."""
+    if entry.leak_parser == "detail":
+        return parse_detail(read_field(data, entry.leak_body) or "")
+    if entry.leak_parser == "uphclean":
+        report = parse_uphclean(read_field(data, entry.leak_body) or "")
+        if report.user_sid is None and report.user_name is None:
+            name, sid = parse_uphclean_user(read_field(data, entry.leak_header) or "")
+            report = report._replace(user_name=name, user_sid=sid)
+        return report
+    if entry.leak_parser == "lock":
+        return parse_lock(read_field(data, entry.leak_image), read_field(data, entry.leak_pid))
+    return None
