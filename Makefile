@@ -36,11 +36,14 @@ demo: $(STAMP) ## ingest the committed fixture fleet and show what is in the war
 	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select host, time_created, provider, event_id, event_data->>'Detail' as detail from events where event_id = 1530 order by time_created limit 3"
 
 BENCH_FLEET ?= bench/out/fleet-40x60
+BENCH_MIXED ?= bench/out/fleet-mixed-40x60
 
 bench: $(STAMP) ## ingest and fleet-generation speed beside bare pyevtx-rs and python-evtx (not in the tests)
 	$(BIN)/python bench/bench_fixtures.py
 	[ -d $(BENCH_FLEET) ] || $(BIN)/hivewatch fixtures $(BENCH_FLEET) --hosts 40 --days 60 --formats evtx
 	$(BIN)/python bench/ingest_bench.py --samples $(SAMPLES) --fleet $(BENCH_FLEET)
+	[ -d $(BENCH_MIXED) ] || $(BIN)/hivewatch fixtures $(BENCH_MIXED) --hosts 40 --days 60
+	$(BIN)/python bench/derive_bench.py --fleet $(BENCH_MIXED)
 
 clean: ## remove the venv, caches and demo warehouse
 	rm -rf $(VENV) $(DEMO_WAREHOUSE) .pytest_cache .mypy_cache .ruff_cache
