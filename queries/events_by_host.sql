@@ -1,8 +1,12 @@
 -- Events per host and channel, with the time span each covers.
--- inputs: events
+-- inputs: stg_events
 -- output: one row per (host, channel): events, providers, first and last event time
 -- parameters: none
-with final as (
+with events as (
+    select * from stg_events
+),
+
+final as (
     select
         host,
         channel,
@@ -13,5 +17,6 @@ with final as (
     from events
     group by host, channel
 )
+
 select * from final
 order by events desc, host, channel

@@ -1,8 +1,12 @@
 -- Files that were read only in part or not at all, with the reason.
--- inputs: ingest_files
+-- inputs: stg_ingest_files
 -- output: one row per partial or rejected file, newest first
 -- parameters: none
-with final as (
+with ingest_files as (
+    select * from stg_ingest_files
+),
+
+final as (
     select
         path,
         format,
@@ -15,5 +19,6 @@ with final as (
     from ingest_files
     where status in ('partial', 'rejected')
 )
+
 select * from final
 order by ingested_at desc, path

@@ -5,6 +5,15 @@ statements are accepted; the catalog is opened read-only; and DuckDB's file acce
 confined to the warehouse directory and locked, so no statement can write a file, attach a
 database or read one outside the warehouse. The views are re-declared as temporary views
 from the parts list, so a warehouse that was moved or copied still answers.
+
+Over those table views sit the staging views, `queries/stg_*.sql` declared as temporary
+views named after their files (in name order, so one may read an earlier one), before the
+configuration is locked: the marts and ad-hoc SQL read them alike. Their SQL is ours, but it
+passes the same statement check as a user's.
+
+Parameters are named (`$name`) and bound, never spliced into the text; a statement that
+uses a parameter nobody gave, or is given one it does not use, is refused with one line
+naming it.
 """
 
 from __future__ import annotations
@@ -17,9 +26,10 @@ from typing import Any
 import duckdb
 
 from pipeline.errors import UsageError
+from pipeline.query import named
 from pipeline.store.catalog import CATALOG, read_parts, view_sql
 from pipeline.store.schemas import TABLES
-from pipeline.store.sqltext import literal
+from pipeline.store.sqltext import identifier, literal
 
 _READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 
@@ -42,16 +52,44 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
         read_only=True,
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
-    for name, files in parts.items():
-        con.execute(view_sql(TABLES[name], [str((root / f).resolve()) for f in files], True))
-    con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
-    con.execute("SET enable_external_access = false")
-    con.execute("SET lock_configuration = true")
+    try:
+        for name, files in parts.items():
+            con.execute(view_sql(TABLES[name], [str((root / f).resolve()) for f in files], True))
+        declare_staging(con)
+        con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
+        con.execute("SET enable_external_access = false")
+        con.execute("SET lock_configuration = true")
+    except BaseException:
+        con.close()
+        raise
     return con
 
 
-def check_read_only(sql: str) -> None:
-    """Refuse anything but one or more SELECT / EXPLAIN statements, before running any."""
+def declare_staging(con: duckdb.DuckDBPyConnection) -> None:
+    """Declare `queries/stg_*.sql` as temporary views named after the files, in name order."""
+    for name, path in named.staging().items():
+        statement = staging_view_sql(name, path.read_text(encoding="utf-8"))
+        try:
+            con.execute(statement)
+        except duckdb.Error as exc:
+            raise UsageError(f"staging query {name}: {one_line(exc)}") from None
+
+
+def staging_view_sql(name: str, sql: str) -> str:
+    """`CREATE TEMP VIEW name AS <sql>` for one staging file: one SELECT, no parameters."""
+    try:
+        statements = read_statements(sql)
+    except UsageError as exc:
+        raise UsageError(f"staging query {name}: {exc}") from None
+    if len(statements) != 1 or statements[0].type != duckdb.StatementType.SELECT:
+        raise UsageError(f"staging query {name}: want exactly one SELECT statement")
+    if statements[0].named_parameters:
+        raise UsageError(f"staging query {name}: a view cannot take parameters")
+    return f"CREATE OR REPLACE TEMP VIEW {identifier(name)} AS {statements[0].query}"
+
+
+def read_statements(sql: str) -> list[duckdb.Statement]:
+    """The statements of `sql`, refusing anything but SELECT / EXPLAIN before running any."""
     try:
         statements = duckdb.extract_statements(sql)
     except duckdb.Error as exc:
@@ -62,14 +100,36 @@ def check_read_only(sql: str) -> None:
         if statement.type not in _READ_STATEMENTS:
             kind = str(statement.type).rsplit(".", 1)[-1]
             raise UsageError(f"read-only: {kind} statements are not allowed, only SELECT")
+    return statements
+
+
+def check_read_only(sql: str) -> None:
+    """Refuse anything but one or more SELECT / EXPLAIN statements, before running any."""
+    read_statements(sql)
+
+
+def check_parameters(statements: list[duckdb.Statement], given: Mapping[str, str]) -> None:
+    """Refuse a parameter the SQL uses but nobody gave, or one given that it does not use."""
+    wanted = sorted({p for s in statements for p in s.named_parameters})
+    missing = [p for p in wanted if p not in given]
+    if missing:
+        flags = " ".join(f"-p {p} VALUE" for p in missing)
+        noun = "parameter" if len(missing) == 1 else "parameters"
+        raise UsageError(f"missing {noun} {', '.join(missing)}: give {flags}")
+    unused = sorted(p for p in given if p not in wanted)
+    if unused:
+        takes = ", ".join(wanted) if wanted else "none"
+        noun = "parameter" if len(unused) == 1 else "parameters"
+        raise UsageError(f"unknown {noun} {', '.join(unused)} (this SQL takes: {takes})")
 
 
 def run_sql(root: Path, sql: str, params: Mapping[str, str] | None = None) -> QueryResult:
     """Run read-only SQL with named parameters (`$name`); errors become UsageError."""
-    check_read_only(sql)
+    given = dict(params or {})
+    check_parameters(read_statements(sql), given)
     with connect_readonly(root) as con:
         try:
-            cursor = con.execute(sql, dict(params) if params else None)
+            cursor = con.execute(sql, given or None)
             rows = cursor.fetchall()
         except duckdb.Error as exc:
             raise UsageError(one_line(exc)) from None
