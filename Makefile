@@ -28,12 +28,12 @@ lint: $(STAMP) ## ruff and mypy
 test: lint ## the whole test suite (installs first if needed)
 	$(BIN)/pytest -q
 
-demo: $(STAMP) ## ingest the committed fixture fleet and show what is in the warehouse
+demo: $(STAMP) ## ingest the committed fixture fleet and print the offenders report
 	rm -rf $(DEMO_WAREHOUSE)
 	$(BIN)/hivewatch ingest fixtures -w $(DEMO_WAREHOUSE) || [ $$? -eq 1 ]
 	$(BIN)/hivewatch query events_by_host -w $(DEMO_WAREHOUSE)
-	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select status, format, count(*) as files, sum(records) as records, sum(recovered) as recovered, sum(skipped) as skipped from ingest_files group by all order by status, format"
-	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select host, time_created, provider, event_id, event_data->>'Detail' as detail from events where event_id = 1530 order by time_created limit 3"
+	$(BIN)/hivewatch query incidents_by_class -w $(DEMO_WAREHOUSE)
+	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select * from offenders"
 
 BENCH_FLEET ?= bench/out/fleet-40x60
 BENCH_MIXED ?= bench/out/fleet-mixed-40x60
