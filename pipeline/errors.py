@@ -11,13 +11,5 @@ class UsageError(HivewatchError):
     """Bad input from the user: unknown table, SQL error, bad flag value (exit 2)."""
 
 
-class NotAnEventLog(HivewatchError):
-    """The content is not a format Hivewatch reads (wrong parser, not damage)."""
-
-
-class DamagedFile(HivewatchError):
-    """The content is an event log of a known format, but nothing of it can be read."""
-
-
 class WarehouseBusy(HivewatchError):
     """Another process holds the warehouse's write lock."""
