@@ -7,7 +7,7 @@ SAMPLES ?= ../shared/samples
 DEMO_WAREHOUSE ?= demo-warehouse
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test demo bench clean
+.PHONY: help install lint test demo bench report clean
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
@@ -47,3 +47,7 @@ bench: $(STAMP) ## ingest and fleet-generation speed beside bare pyevtx-rs and p
 
 clean: ## remove the venv, caches and demo warehouse
 	rm -rf $(VENV) $(DEMO_WAREHOUSE) .pytest_cache .mypy_cache .ruff_cache
+
+report: $(STAMP) ## ingest COLLECT=fixtures into WAREHOUSE=warehouse, then a dated HTML report in REPORTS=reports/ (SINCE=7d optional)
+	$(BIN)/hivewatch ingest $(or $(COLLECT),fixtures) -w $(or $(WAREHOUSE),warehouse) || [ $$? -eq 1 ]
+	$(BIN)/hivewatch report -w $(or $(WAREHOUSE),warehouse) -o $(or $(REPORTS),reports)/ $(if $(SINCE),--since $(SINCE))

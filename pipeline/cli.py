@@ -255,3 +255,8 @@ def fixtures(
         return 0
 
     guarded(debug, action)
+
+
+from pipeline.cli_report import report  # noqa: E402  (registers `hivewatch report`)
+
+main.add_command(report)

@@ -1,0 +1,19 @@
+-- Hosts with the most incidents in the period.
+-- inputs: unload_incidents
+-- output: host, os_family, incidents, users, classes (distinct, sorted), last_incident
+-- parameters: since (TIMESTAMP, UTC), top (how many hosts)
+with final as (
+    select
+        host,
+        mode(os_family) as os_family,
+        count(*) as incidents,
+        count(distinct coalesce(user_sid, user_name)) as users,
+        list_sort(list(distinct class)) as classes,
+        max(started) as last_incident
+    from unload_incidents
+    where started >= $since
+    group by host
+)
+select * from final
+order by incidents desc, host
+limit $top
