@@ -32,8 +32,7 @@ demo: $(STAMP) ## ingest the committed fixture fleet and print the offenders rep
 	rm -rf $(DEMO_WAREHOUSE)
 	$(BIN)/hivewatch ingest fixtures -w $(DEMO_WAREHOUSE) || [ $$? -eq 1 ]
 	$(BIN)/hivewatch query events_by_host -w $(DEMO_WAREHOUSE)
-	$(BIN)/hivewatch query incidents_by_class -w $(DEMO_WAREHOUSE)
-	$(BIN)/hivewatch sql -w $(DEMO_WAREHOUSE) "select * from offenders"
+	$(BIN)/hivewatch report -w $(DEMO_WAREHOUSE) --format md
 
 BENCH_FLEET ?= bench/out/fleet-40x60
 BENCH_MIXED ?= bench/out/fleet-mixed-40x60
