@@ -7,8 +7,9 @@ For each input set it measures, each in a fresh subprocess (so peak RSS is per m
   python-evtx    python-evtx + lxml rendering of every record (on a small subset only)
   ingest-j1      `hivewatch ingest --jobs 1` end to end into a fresh warehouse
   ingest-jN      the same with --jobs N (default: the number of cores)
-and prints records/s medians, the ratio to bare-rust, and peak RSS (the process and its
-workers). Quote medians and ratios; these machines are shared and noisy.
+and prints records/s medians, the ratio to bare-rust, peak RSS (the process and its
+workers) and, for ingest, the median seconds of the commit (which no worker speeds up).
+Quote medians and ratios; these machines are shared and noisy.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ import tempfile
 import time
 import warnings
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 
@@ -68,11 +70,26 @@ def measure_ingest(inputs: list[Path], jobs: int) -> dict[str, float]:
     from pipeline.ingest.run import ingest
     from pipeline.store.warehouse import Warehouse
 
+    committing = {"seconds": 0.0}
+    commit = Warehouse.commit
+
+    def timed_commit(self: Warehouse, *args: Any, **kwargs: Any) -> Any:
+        started = time.perf_counter()
+        try:
+            return commit(self, *args, **kwargs)
+        finally:
+            committing["seconds"] += time.perf_counter() - started
+
+    Warehouse.commit = timed_commit  # type: ignore[method-assign]
     root = Path(tempfile.mkdtemp(prefix="hw-bench-"))
     try:
         started = time.perf_counter()
         summary = ingest(inputs, Warehouse(root / "wh"), jobs=jobs, engine="auto")
-        return {"seconds": time.perf_counter() - started, "records": summary.records}
+        return {
+            "seconds": time.perf_counter() - started,
+            "records": summary.records,
+            "commit_seconds": committing["seconds"],
+        }
     finally:
         shutil.rmtree(root, ignore_errors=True)
 
@@ -118,9 +135,13 @@ def report(name: str, files: list[Path], repeat: int, jobs: int, subset_records:
         rss = max(r["peak_rss_mb"] for r in runs)
         seconds = statistics.median(r["seconds"] for r in runs)
         ratio = rate / rates["bare-rust"]
+        commit = ""
+        if "commit_seconds" in runs[0]:
+            commit = f"  (commit {statistics.median(r['commit_seconds'] for r in runs):.2f} s)"
         print(
             f"{mode:<12} {records:>9} records  {seconds:8.2f} s  {rate:>10,.0f} rec/s"
             f"  x{ratio:5.2f} of bare-rust  peak RSS {rss:6.0f} MB  ({len(runs)} runs, median)"
+            + commit
         )
 
 
