@@ -116,9 +116,22 @@ def main() -> None:
     show_default=True,
     help="EVTX decoder: pyevtx-rs with python-evtx fallback (auto), or one of them alone.",
 )
+@click.option(
+    "--scheduler",
+    metavar="tcp://HOST:PORT|local",
+    default=None,
+    help="Read the files on the workers of a Dask cluster (see docs/scale-out.md): the "
+    "address of its scheduler, or 'local' for a cluster of --jobs worker processes here. "
+    "Inputs and warehouse must be at the same absolute paths on every worker.",
+)
 @debug_option
 def ingest(
-    paths: tuple[Path, ...], warehouse: Path, jobs: int | None, engine: str, debug: bool
+    paths: tuple[Path, ...],
+    warehouse: Path,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None,
+    debug: bool,
 ) -> None:
     """Read event-log files and folders (recursively) into the warehouse.
 
@@ -128,7 +141,7 @@ def ingest(
     """
     from pipeline.cli_ingest import run_ingest
 
-    guarded(debug, lambda: run_ingest(list(paths), warehouse, jobs, engine))
+    guarded(debug, lambda: run_ingest(list(paths), warehouse, jobs, engine, scheduler))
 
 
 @main.command()

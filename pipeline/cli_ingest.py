@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import sys
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from typing import Any, cast
 
 import click
 
 from pipeline.decode.evtx import Engine
-from pipeline.ingest.run import default_jobs, ingest
+from pipeline.ingest.run import Executor, default_jobs, ingest
 from pipeline.ingest.step import FileResult
 from pipeline.store.warehouse import Warehouse
 
@@ -36,20 +37,36 @@ class _Bar:
             self.bar.__exit__(None, None, None)
 
 
-def run_ingest(paths: list[Path], warehouse: Path, jobs: int | None, engine: str) -> int:
+def run_ingest(
+    paths: list[Path], warehouse: Path, jobs: int | None, engine: str, scheduler: str | None = None
+) -> int:
+    """Ingest `paths`; with `scheduler` (tcp://HOST:PORT, or `local` for a LocalCluster of
+    `jobs` workers) the files are read by the workers of a Dask cluster."""
+    workers = jobs or default_jobs()
     bar = _Bar()
     try:
-        summary = ingest(
-            paths,
-            Warehouse(warehouse),
-            jobs=jobs or default_jobs(),
-            engine=cast(Engine, engine),
-            on_planned=bar.planned,
-            on_file=bar.file,
-        )
+        with _executor(scheduler, workers) as executor:
+            summary = ingest(
+                paths,
+                Warehouse(warehouse),
+                jobs=workers,
+                engine=cast(Engine, engine),
+                on_planned=bar.planned,
+                on_file=bar.file,
+                executor=executor,
+            )
     finally:
         bar.close()
     for path, reason in summary.rejected:
         click.echo(f"hivewatch: rejected {path}: {reason}", err=True)
     click.echo(summary.line())
     return 1 if summary.rejected else 0
+
+
+def _executor(scheduler: str | None, workers: int) -> AbstractContextManager[Executor | None]:
+    """No scheduler: None, the local process pool, and Dask is never imported."""
+    if scheduler is None:
+        return nullcontext()
+    from pipeline.ingest.dask_run import check_scheduler, connect
+
+    return connect(check_scheduler(scheduler), workers)

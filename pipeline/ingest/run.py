@@ -5,12 +5,13 @@ from __future__ import annotations
 import multiprocessing
 import os
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Protocol
 
 import polars as pl
 
@@ -22,6 +23,13 @@ from pipeline.store.schemas import INGEST_FILES
 from pipeline.store.warehouse import LedgerEntry, Warehouse
 
 Progress = Callable[[FileResult], None]
+
+
+class Executor(Protocol):
+    """Runs the per-file step somewhere else (a Dask cluster: `dask_run.DaskRunner`) and
+    yields each task's result as it completes."""
+
+    def run(self, tasks: Sequence[FileTask]) -> Iterator[FileResult]: ...
 
 
 @dataclass
@@ -68,8 +76,10 @@ def ingest(
     engine: Engine,
     on_planned: Callable[[int], None] | None = None,
     on_file: Progress | None = None,
+    executor: Executor | None = None,
 ) -> Summary:
-    """Read every new input into the warehouse as one atomic batch."""
+    """Read every new input into the warehouse as one atomic batch; the files are read by
+    `executor` when given, else in `jobs` local processes."""
     started = time.perf_counter()
     with warehouse.writing():
         root = warehouse.root.resolve()
@@ -81,7 +91,7 @@ def ingest(
         plan = make_plan(probes, ledger, engine, str(staging))
         if on_planned is not None:
             on_planned(len(plan.tasks))
-        results = run_tasks(plan.tasks, jobs, on_file)
+        results = run_tasks(plan.tasks, jobs, on_file, executor)
         outcomes = [*results, *plan.settled]
         rows = new_rows(outcomes, ledger)
         committed = 0
@@ -132,14 +142,22 @@ def new_rows(outcomes: list[FileResult], ledger: list[LedgerEntry]) -> list[File
     return sorted(fresh, key=lambda r: (r.path, r.file_id or ""))
 
 
-def run_tasks(tasks: list[FileTask], jobs: int, on_file: Progress | None) -> list[FileResult]:
-    """Run the per-file step on every task: inline for one job, else in worker processes."""
+def run_tasks(
+    tasks: list[FileTask], jobs: int, on_file: Progress | None, executor: Executor | None = None
+) -> list[FileResult]:
+    """Run the per-file step on every task: on `executor` when given, inline for one job,
+    else in worker processes."""
     results: list[FileResult] = []
 
     def done(result: FileResult) -> None:
         results.append(result)
         if on_file is not None:
             on_file(result)
+
+    if executor is not None:
+        for result in executor.run(tasks):
+            done(result)
+        return results
 
     if jobs <= 1 or len(tasks) <= 1:
         for task in tasks:
