@@ -58,20 +58,21 @@ def run_step(task: FileTask) -> FileResult:
         for row in decoder(Path(task.path), task.engine, stats):
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
-                parts.append(_write(task, batch, records, len(parts)))
+                parts.append(_write(task, batch, len(parts)))
                 records += len(batch)
                 batch = []
     except Exception as exc:  # a decoder bug must not cost the rows already read
         stats.skip(f"reading stopped after {records + len(batch)} records: {_describe(exc)}")
     if batch:
-        parts.append(_write(task, batch, records, len(parts)))
+        parts.append(_write(task, batch, len(parts)))
         records += len(batch)
     return _result(task, records, stats, parts, None)
 
 
-def _write(task: FileTask, rows: list[EventRow], first_seq: int, index: int) -> str:
+def _write(task: FileTask, rows: list[EventRow], index: int) -> str:
+    """One staged part, named so that sorting names sorts by (file_id, position in file)."""
     part = Path(task.staging_dir) / f"{task.file_id}.{index:05d}.parquet"
-    frame(rows, task.format, task.file_id, first_seq).write_parquet(part, compression="zstd")
+    frame(rows, task.format, task.file_id).write_parquet(part, compression="zstd")
     return str(part)
 
 

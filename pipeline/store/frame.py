@@ -7,14 +7,11 @@ import polars as pl
 from pipeline.records import EventRow
 from pipeline.store.schemas import EVENTS
 
-SEQ = "_seq"  # position of the row in its file: a deterministic tie-break when deduplicating
-STAGING_SCHEMA: dict[str, pl.DataType] = {**EVENTS.polars_schema, SEQ: pl.Int64()}
-
 _DECODED = list(EventRow._fields)
 _TIME_FORMAT = "%Y-%m-%dT%H:%M:%S%.fZ"
 
 
-def frame(rows: list[EventRow], source_format: str, file_id: str, first_seq: int) -> pl.DataFrame:
+def frame(rows: list[EventRow], source_format: str, file_id: str) -> pl.DataFrame:
     """Type the rows column by column.
 
     Integers arrive as Python ints of any size; one out of its column's range (a corrupt
@@ -36,5 +33,4 @@ def frame(rows: list[EventRow], source_format: str, file_id: str, first_seq: int
     n = len(rows)
     data["source_format"] = pl.Series("source_format", [source_format] * n, dtype=pl.String())
     data["file_id"] = pl.Series("file_id", [file_id] * n, dtype=pl.String())
-    data[SEQ] = pl.Series(SEQ, range(first_seq, first_seq + n), dtype=pl.Int64())
-    return pl.DataFrame(data).select(list(STAGING_SCHEMA))
+    return pl.DataFrame(data).select(EVENTS.names)

@@ -4,7 +4,8 @@ Layout::
 
     warehouse/
       catalog.duckdb          views over the live parts (see catalog.py): the commit point
-      events/part-*.parquet   one part per committed batch, rows deduplicated by identity
+      events/part-*.parquet   the parts of each committed batch, one row per identity
+                              across all of them (see event_parts.py)
       ingest_files/part-*.parquet
       _staging/<batch>/       per-file parts of the batch in progress; never read by queries
       .lock                   held by the one process writing
@@ -30,9 +31,9 @@ import polars as pl
 
 from pipeline.errors import WarehouseBusy
 from pipeline.store.catalog import CATALOG, read_parts, write_catalog
-from pipeline.store.frame import SEQ
-from pipeline.store.schemas import DERIVED, EVENT_IDENTITY, EVENTS, INGEST_FILES, TABLES
-from pipeline.store.sqltext import identifier, literal, literal_list
+from pipeline.store.event_parts import commit_event_parts
+from pipeline.store.schemas import DERIVED, EVENTS, INGEST_FILES, TABLES
+from pipeline.store.sqltext import literal_list
 
 STAGING = "_staging"
 
@@ -110,12 +111,9 @@ class Warehouse:
         builds from all events (when events were added, or those tables are missing), then
         the catalog swap."""
         parts = read_parts(self.root)
-        events_name = f"{EVENTS.name}/part-{batch}.parquet"
-        new_events = 0
-        if event_parts:
-            new_events = self._write_new_events(event_parts, parts[EVENTS.name], events_name)
-            if new_events:
-                parts[EVENTS.name].append(events_name)
+        live = [str(self.root / f) for f in parts[EVENTS.name]]
+        new_events, written = commit_event_parts(self.root, event_parts, live, batch)
+        parts[EVENTS.name].extend(written)
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
             (self.root / INGEST_FILES.name).mkdir(exist_ok=True)
@@ -129,38 +127,6 @@ class Warehouse:
         write_catalog(self.root, parts)
         shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
         return CommitResult(new_events=new_events, files=ledger_rows.height)
-
-    def _write_new_events(self, staged: Sequence[str], live: Sequence[str], name: str) -> int:
-        """Rows of the staged parts not already in the warehouse, one per identity.
-
-        Within the batch the copy from the file with the smallest file_id wins (then the
-        first in that file), so the result does not depend on the order files finished.
-        """
-        (self.root / EVENTS.name).mkdir(exist_ok=True)
-        key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
-        same = " AND ".join(
-            f"e.{identifier(c)} IS NOT DISTINCT FROM r.{identifier(c)}" for c in EVENT_IDENTITY
-        )
-        existing = ""
-        if live:
-            files = literal_list(str(self.root / f) for f in live)
-            existing = f" AND NOT EXISTS (SELECT 1 FROM read_parquet({files}) e WHERE {same})"
-        columns = ", ".join(identifier(c) for c in EVENTS.names)
-        target = self.root / name
-        sql = (
-            f"COPY (SELECT {columns} FROM ("
-            f"  SELECT *, row_number() OVER (PARTITION BY {key} ORDER BY file_id, {SEQ}) AS _rank"
-            f"  FROM read_parquet({literal_list(staged)})) r"
-            f" WHERE _rank = 1{existing}"
-            f" ORDER BY time_created, host, channel, record_id"
-            f") TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)"
-        )
-        with duckdb.connect() as con:
-            written = con.execute(sql).fetchone()
-        count = int(written[0]) if written else 0
-        if count == 0:
-            target.unlink(missing_ok=True)
-        return count
 
     def _live(self, table: str) -> list[str]:
         return [str(self.root / f) for f in read_parts(self.root).get(table, [])]

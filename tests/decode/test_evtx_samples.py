@@ -73,8 +73,8 @@ def test_engines_agree_on_the_system_fields() -> None:
     rust, _ = read(EVTX_SAMPLES / "pyevtx-system.evtx", "rust")
     python, _ = read(EVTX_SAMPLES / "pyevtx-system.evtx", "python")
     assert len(rust) == len(python) == 1601
-    typed_rust = frame(rust, "evtx", "f", 0).select(fields).sort("record_id")
-    typed_python = frame(python, "evtx", "f", 0).select(fields).sort("record_id")
+    typed_rust = frame(rust, "evtx", "f").select(fields).sort("record_id")
+    typed_python = frame(python, "evtx", "f").select(fields).sort("record_id")
     assert_frame_equal(typed_rust, typed_python)
 
 

@@ -29,7 +29,7 @@ def identities(path: Path) -> set[tuple[object, ...]]:
     frame_rows = list(read_evtx(path, "auto", stats))
     from pipeline.store.frame import frame
 
-    typed = frame(frame_rows, "evtx", "x", 0)
+    typed = frame(frame_rows, "evtx", "x")
     return set(typed.select("host", "channel", "record_id", "time_created").iter_rows())
 
 

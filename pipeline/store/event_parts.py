@@ -1,0 +1,121 @@
+"""A batch's staged event parts -> live `events` parts holding only its new distinct rows.
+
+The workers' parts already have the `events` columns, so the commit rewrites only what it
+must. DuckDB reads the identity columns alone to find the losing copies: a row whose
+identity is already live, or that an earlier copy in the batch holds (the copy from the
+file with the smallest file_id wins, then the first in that file, so the result does not
+depend on the order files finished). A large part with no losing row is renamed into
+`events/` as it is; the rest are merged, losers dropped, into parts of up to `MERGE_ROWS`
+rows, so that many small input files do not become many small parts.
+"""
+
+from __future__ import annotations
+
+import os
+from collections import defaultdict
+from collections.abc import Sequence
+from pathlib import Path
+
+import duckdb
+import polars as pl
+
+from pipeline.store.schemas import EVENT_IDENTITY, EVENTS
+from pipeline.store.sqltext import identifier, literal_list
+
+PROMOTE_ROWS = 25_000  # a staged part this large, with nothing to drop, is kept as it is
+MERGE_ROWS = 1_000_000  # rows per merged part, at most
+MERGE_PARTS = 512  # staged parts per merged part, at most (bounds the size of one plan)
+
+
+def commit_event_parts(
+    root: Path, staged: Sequence[str], live: Sequence[str], batch: str
+) -> tuple[int, list[str]]:
+    """Move the batch's new distinct events into `events/`: (rows added, relative paths of
+    the new parts). `staged` and `live` are absolute paths."""
+    if not staged:
+        return 0, []
+    ordered = sorted(staged, key=lambda p: Path(p).name)  # <file_id>.<index>.parquet
+    counts = _row_counts(ordered)
+    losers = _losers(ordered, live)
+    (root / EVENTS.name).mkdir(exist_ok=True)
+    written: list[str] = []
+
+    def place(parts: Sequence[str]) -> None:
+        if sum(counts[p] - len(losers.get(p, ())) for p in parts) == 0:
+            return  # every row is already live
+        relative = f"{EVENTS.name}/part-{batch}-{len(written):05d}.parquet"
+        if len(parts) == 1 and parts[0] not in losers:
+            os.replace(parts[0], root / relative)
+        else:
+            _merge(parts, losers, root / relative)
+        written.append(relative)
+
+    group: list[str] = []
+    group_rows = 0
+    for part in ordered:
+        if counts[part] >= PROMOTE_ROWS and part not in losers:
+            place([part])
+            continue
+        if group and (group_rows + counts[part] > MERGE_ROWS or len(group) >= MERGE_PARTS):
+            place(group)
+            group, group_rows = [], 0
+        group.append(part)
+        group_rows += counts[part]
+    if group:
+        place(group)
+    added = sum(counts.values()) - sum(len(rows) for rows in losers.values())
+    return added, written
+
+
+def _row_counts(parts: Sequence[str]) -> dict[str, int]:
+    with duckdb.connect() as con:
+        rows = con.execute(
+            f"SELECT file_name, num_rows FROM parquet_file_metadata({literal_list(parts)})"
+        ).fetchall()
+    return {name: int(count) for name, count in rows}
+
+
+def _losers(parts: Sequence[str], live: Sequence[str]) -> dict[str, list[int]]:
+    """Staged part -> the row numbers in it whose identity is live or held by an earlier copy.
+
+    Only identities seen more than once in the batch are ranked: sorting every row by its
+    file name costs more than finding the few that repeat."""
+    key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
+
+    def same(left: str, right: str) -> str:
+        return " AND ".join(
+            f"{left}.{identifier(c)} IS NOT DISTINCT FROM {right}.{identifier(c)}"
+            for c in EVENT_IDENTITY
+        )
+
+    sql = (
+        f"WITH r AS (SELECT {key}, file_id, filename, file_row_number FROM read_parquet("
+        f"{literal_list(parts)}, filename = true, file_row_number = true)),"
+        f" repeated AS (SELECT {key} FROM r GROUP BY ALL HAVING count(*) > 1),"
+        f" ranked AS (SELECT r.*, row_number() OVER (PARTITION BY {key}"
+        "   ORDER BY file_id, filename, file_row_number) AS copy"
+        f"  FROM r SEMI JOIN repeated d ON {same('r', 'd')})"
+        " SELECT filename, file_row_number FROM ranked WHERE copy > 1"
+    )
+    if live:
+        sql += (
+            " UNION SELECT filename, file_row_number FROM r SEMI JOIN"
+            f" (SELECT {key} FROM read_parquet({literal_list(live)})) e ON {same('r', 'e')}"
+        )
+    found: dict[str, list[int]] = defaultdict(list)
+    with duckdb.connect() as con:
+        for filename, row in con.execute(sql).fetchall():
+            found[filename].append(int(row))
+    return dict(found)
+
+
+def _merge(group: Sequence[str], losers: dict[str, list[int]], path: Path) -> None:
+    """One part from the group's rows, less their losers, in the group's order."""
+    scans = []
+    for part in group:
+        scan = pl.scan_parquet(part)
+        dropped = losers.get(part)
+        if dropped:
+            scan = scan.with_row_index("_row").filter(~pl.col("_row").is_in(dropped)).drop("_row")
+        scans.append(scan)
+    pl.concat(scans).select(EVENTS.names).sink_parquet(path, compression="zstd")
