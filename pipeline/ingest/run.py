@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import multiprocessing.forkserver
 import os
 import time
 from collections.abc import Callable, Iterable, Iterator, Sequence
@@ -10,6 +11,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, 
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Protocol
 
@@ -81,6 +83,7 @@ def ingest(
     """Read every new input into the warehouse as one atomic batch; the files are read by
     `executor` when given, else in `jobs` local processes."""
     started = time.perf_counter()
+    context = worker_context() if executor is None and jobs > 1 else None
     with warehouse.writing():
         root = warehouse.root.resolve()
         paths = [p for p in walk(inputs) if not _inside(p, root)]
@@ -91,7 +94,7 @@ def ingest(
         plan = make_plan(probes, ledger, engine, str(staging))
         if on_planned is not None:
             on_planned(len(plan.tasks))
-        results = run_tasks(plan.tasks, jobs, on_file, executor)
+        results = run_tasks(plan.tasks, jobs, on_file, executor, context)
         outcomes = [*results, *plan.settled]
         rows = new_rows(outcomes, ledger)
         committed = 0
@@ -142,11 +145,31 @@ def new_rows(outcomes: list[FileResult], ledger: list[LedgerEntry]) -> list[File
     return sorted(fresh, key=lambda r: (r.path, r.file_id or ""))
 
 
+def worker_context() -> BaseContext:
+    """Where worker processes come from, started now so that their imports overlap the
+    probing of the inputs.
+
+    A fork server that has already imported the per-file step forks each worker in
+    milliseconds; spawning one costs a fresh interpreter and its imports (~0.2 s each). The
+    server starts with nothing but that import (no threads), so forking it is safe, unlike
+    forking this process once DuckDB or Polars have started their thread pools."""
+    if "forkserver" not in multiprocessing.get_all_start_methods():
+        return multiprocessing.get_context("spawn")
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload([run_step.__module__])
+    multiprocessing.forkserver.ensure_running()
+    return context
+
+
 def run_tasks(
-    tasks: list[FileTask], jobs: int, on_file: Progress | None, executor: Executor | None = None
+    tasks: list[FileTask],
+    jobs: int,
+    on_file: Progress | None,
+    executor: Executor | None = None,
+    context: BaseContext | None = None,
 ) -> list[FileResult]:
     """Run the per-file step on every task: on `executor` when given, inline for one job,
-    else in worker processes."""
+    else in worker processes from `context` (by default a fresh `worker_context()`)."""
     results: list[FileResult] = []
 
     def done(result: FileResult) -> None:
@@ -165,7 +188,7 @@ def run_tasks(
         return results
     # Largest files first, so that one big file does not finish alone at the end.
     ordered = sorted(tasks, key=lambda t: -t.size_bytes)
-    context = multiprocessing.get_context("spawn")
+    context = context or worker_context()
     with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
         futures: dict[Future[FileResult], FileTask] = {
             pool.submit(run_step, task): task for task in ordered
