@@ -16,7 +16,13 @@ from pipeline.normalize.leaks import LeakReport
 from pipeline.normalize.leaks.detail import parse_detail
 from pipeline.normalize.leaks.lock import parse_lock
 from pipeline.normalize.leaks.uphclean import parse_uphclean, parse_uphclean_user
-from pipeline.normalize.profile_catalog import CatalogEntry, event_text, lookup, read_field
+from pipeline.normalize.profile_catalog import (
+    CatalogEntry,
+    event_text,
+    lookup,
+    read_field,
+    reads_text,
+)
 
 
 class Candidate(NamedTuple):
@@ -75,7 +81,9 @@ def profile_events(candidates: list[Candidate]) -> tuple[list[ProfileEvent], lis
     leaks: list[LeakRow] = []
     for candidate in candidates:
         data = _payload(candidate.event_data)
-        entry = lookup(candidate.provider, candidate.event_id, candidate.channel, event_text(data))
+        provider, event_id = candidate.provider, candidate.event_id
+        text = event_text(data) if reads_text(provider, event_id) else ""
+        entry = lookup(provider, event_id, candidate.channel, text)
         if entry is None:
             continue
         report = _leak_report(entry, data)

@@ -531,6 +531,14 @@ class Catalog:
                 return entry
         return None
 
+    def reads_text(self, provider: str | None, event_id: int | None) -> bool:
+        """Whether `lookup` of this pair reads the event's text (a row with a `text_match`):
+        `event_text` walks every value, so callers build it only then."""
+        if provider is None or event_id is None:
+            return False
+        rows = self._index.get((provider.strip().lower(), event_id & 0xFFFF), ())
+        return any(entry.pattern is not None for entry in rows)
+
     def pairs(self) -> list[tuple[str, int]]:
         """Every (lower-cased provider or alias, event id) with a row, sorted."""
         return sorted(self._index)
@@ -588,6 +596,11 @@ def lookup(
 ) -> CatalogEntry | None:
     """`Catalog.lookup` on the packaged catalog."""
     return default_catalog().lookup(provider, event_id, channel, text)
+
+
+def reads_text(provider: str | None, event_id: int | None) -> bool:
+    """`Catalog.reads_text` on the packaged catalog."""
+    return default_catalog().reads_text(provider, event_id)
 
 
 def catalog_pairs() -> list[tuple[str, int]]:

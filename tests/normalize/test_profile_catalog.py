@@ -724,3 +724,19 @@ def test_no_background_event_is_a_profile_event() -> None:
                 kind.provider,
                 kind.event_id,
             )
+
+
+def test_reads_text_exactly_for_pairs_with_a_text_rule() -> None:
+    """A text-free lookup must give the same row as one with the text, for every pair that
+    `reads_text` says ignores it: the derive step builds the text only for the others."""
+    with_rule = {(name, e.event_id) for e in pc.entries() if e.pattern for name in e.names}
+    assert ("userenv", 1000) in with_rule
+    for provider, event_id in pc.catalog_pairs():
+        assert pc.reads_text(provider, event_id) == ((provider, event_id) in with_rule)
+        if not pc.reads_text(provider, event_id):
+            for text in ("", UNLOAD_USER, QUOTA):
+                assert pc.lookup(provider, event_id, None, text) == pc.lookup(
+                    provider, event_id, None, ""
+                )
+    assert pc.reads_text("USERENV ", 0xC000_03E8)
+    assert not pc.reads_text(None, 1000) and not pc.reads_text("Nobody", 1000)
