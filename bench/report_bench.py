@@ -33,11 +33,12 @@ from pathlib import Path
 
 import duckdb
 
-from pipeline.derive.build import write_derived
+from pipeline.derive.build import commit_derived
 from pipeline.ingest.run import ingest
 from pipeline.report.output import Destination
 from pipeline.report.run import make_report
 from pipeline.store.catalog import CATALOG, read_parts, write_catalog
+from pipeline.store.event_parts import EventCommit
 from pipeline.store.schemas import EVENTS, INGEST_FILES
 from pipeline.store.sqltext import literal, literal_list
 from pipeline.store.warehouse import Warehouse
@@ -119,12 +120,13 @@ def synthesize(out: Path, events: int, copies: int) -> None:
                 f"{literal_list(ledger)})) TO {literal(str(ledger_target))} (FORMAT parquet)"
             )
     started = time.perf_counter()
-    derived = write_derived(out, [str(target)], BATCH)
+    events_part = f"{EVENTS.name}/part-{BATCH}.parquet"
+    derived = commit_derived(out, {EVENTS.name: [events_part]}, EventCommit(0, [], {}), BATCH)
     print(f"derive over the synthesized events: {time.perf_counter() - started:.1f} s")
     parts = {name: [] for name in read_parts(out)}
-    parts[EVENTS.name] = [f"{EVENTS.name}/part-{BATCH}.parquet"]
+    parts[EVENTS.name] = [events_part]
     parts[INGEST_FILES.name] = [f"{INGEST_FILES.name}/part-{BATCH}.parquet"]
-    parts.update({name: [part] for name, part in derived.items()})
+    parts.update(derived)
     write_catalog(out, parts)
 
 

@@ -12,7 +12,7 @@ from typing import Any, NamedTuple
 
 import orjson
 
-from pipeline.normalize.leaks import LeakReport
+from pipeline.normalize.leaks import Leak, LeakReport
 from pipeline.normalize.leaks.detail import parse_detail
 from pipeline.normalize.leaks.lock import parse_lock
 from pipeline.normalize.leaks.uphclean import parse_uphclean, parse_uphclean_user
@@ -75,57 +75,81 @@ class LeakRow(NamedTuple):
     event: int
 
 
+class Reading(NamedTuple):
+    """What the catalog reads from one profile event: its row, its fields, its leaks."""
+
+    entry: CatalogEntry
+    user_sid: str | None
+    user_name: str | None
+    detail: str | None
+    leak_sid: str | None  # the user whose hives the leaks hold
+    leaks: tuple[Leak, ...]
+
+
+def read_event(
+    provider: str | None,
+    event_id: int | None,
+    channel: str | None,
+    security_sid: str | None,
+    event_data: str | None,
+) -> Reading | None:
+    """The catalog's reading of one event, or None when it is no profile event."""
+    data = _payload(event_data)
+    text = event_text(data) if reads_text(provider, event_id) else ""
+    entry = lookup(provider, event_id, channel, text)
+    if entry is None:
+        return None
+    report = _leak_report(entry, data)
+    user_sid = read_field(data, entry.user_sid, security_sid=security_sid)
+    if user_sid is None and report is not None and entry.sid_from_leak:
+        user_sid = report.user_sid
+    return Reading(
+        entry=entry,
+        user_sid=user_sid,
+        user_name=read_field(data, entry.user_name, security_sid=security_sid),
+        detail=read_field(data, entry.detail, security_sid=security_sid),
+        leak_sid=(report.user_sid or user_sid) if report is not None else None,
+        leaks=report.leaks if report is not None else (),
+    )
+
+
 def profile_events(candidates: list[Candidate]) -> tuple[list[ProfileEvent], list[LeakRow]]:
     """The catalogued events among `candidates`, in their order, and their leaks."""
     events: list[ProfileEvent] = []
     leaks: list[LeakRow] = []
-    for candidate in candidates:
-        data = _payload(candidate.event_data)
-        provider, event_id = candidate.provider, candidate.event_id
-        text = event_text(data) if reads_text(provider, event_id) else ""
-        entry = lookup(provider, event_id, candidate.channel, text)
-        if entry is None:
+    for c in candidates:
+        reading = read_event(c.provider, c.event_id, c.channel, c.user_sid, c.event_data)
+        if reading is None:
             continue
-        report = _leak_report(entry, data)
-        user_sid = read_field(data, entry.user_sid, security_sid=candidate.user_sid)
-        if user_sid is None and report is not None and entry.sid_from_leak:
-            user_sid = report.user_sid
+        entry = reading.entry
         index = len(events)
         events.append(
             ProfileEvent(
-                host=candidate.host,
-                time_created=candidate.time_created,
-                provider=candidate.provider,
-                event_id=candidate.event_id,
+                host=c.host,
+                time_created=c.time_created,
+                provider=c.provider,
+                event_id=c.event_id,
                 kind=entry.kind,
-                user_sid=user_sid,
-                user_name=read_field(data, entry.user_name, security_sid=candidate.user_sid),
-                detail=read_field(data, entry.detail, security_sid=candidate.user_sid),
-                record_id=candidate.record_id,
-                file_id=candidate.file_id,
+                user_sid=reading.user_sid,
+                user_name=reading.user_name,
+                detail=reading.detail,
+                record_id=c.record_id,
+                file_id=c.file_id,
                 event_class=entry.event_class,
                 role=entry.role,
                 remediates=entry.remediates,
                 families=entry.families,
             )
         )
-        if report is None:
-            continue
-        leak_sid = report.user_sid or user_sid
-        for leak in report.leaks:
+        for leak in reading.leaks:
             leaks.append(
                 LeakRow(
-                    host=candidate.host,
-                    time_created=candidate.time_created,
-                    event_id=candidate.event_id,
-                    provider=candidate.provider,
-                    user_sid=leak_sid,
-                    hive=leak.hive,
-                    process_id=leak.process_id,
-                    process_image=leak.process_image,
-                    process_name=leak.process_name,
-                    key=leak.key,
-                    handles=leak.handles,
+                    c.host,
+                    c.time_created,
+                    c.event_id,
+                    c.provider,
+                    reading.leak_sid,
+                    *leak,
                     event=index,
                 )
             )

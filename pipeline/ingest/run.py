@@ -11,6 +11,7 @@ from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, 
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from functools import partial
 from multiprocessing.context import BaseContext
 from pathlib import Path
 from typing import Protocol
@@ -18,9 +19,10 @@ from typing import Protocol
 import polars as pl
 
 from pipeline.decode.evtx import Engine
-from pipeline.derive.build import write_derived
+from pipeline.derive.build import commit_derived, needs_rebuild
 from pipeline.ingest.step import FileResult, FileTask, run_step
 from pipeline.read.probe import Probe, probe, walk
+from pipeline.store.catalog import read_parts
 from pipeline.store.schemas import INGEST_FILES
 from pipeline.store.warehouse import LedgerEntry, Warehouse
 
@@ -98,9 +100,11 @@ def ingest(
         outcomes = [*results, *plan.settled]
         rows = new_rows(outcomes, ledger)
         committed = 0
-        if rows:
+        if rows or needs_rebuild(read_parts(root)):
             parts = [part for r in results for part in r.parts]
-            commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=write_derived)
+            facts = [part for r in results for part in r.facts]
+            derive = partial(commit_derived, staged_facts=facts)
+            commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=derive)
             committed = commit.new_events
     return summarise(outcomes, plan, committed, time.perf_counter() - started)
 

@@ -1,4 +1,5 @@
-"""The per-file step: one file in, Parquet parts plus one ledger row out.
+"""The per-file step: one file in, Parquet parts (events, and the facts of its profile
+events) plus one ledger row out.
 
 A pure function of its task (no shared state, nothing visible in the warehouse until the
 batch commits), so a process pool or a distributed executor can run it.
@@ -10,8 +11,12 @@ import traceback
 from dataclasses import dataclass
 from pathlib import Path
 
+import polars as pl
+
 from pipeline.decode import DECODERS
 from pipeline.decode.evtx import Engine
+from pipeline.derive.build import staged_facts_path
+from pipeline.derive.facts import PART, facts_of
 from pipeline.records import DecodeStats, EventRow
 from pipeline.store.frame import frame
 
@@ -43,12 +48,14 @@ class FileResult:
     status: str
     error: str | None
     parts: tuple[str, ...] = ()
+    facts: tuple[str, ...] = ()  # the profile facts of those parts (derive/facts.py)
 
 
 def run_step(task: FileTask) -> FileResult:
     """Decode one file into staging parts; damage becomes counts and reasons, never a raise."""
     stats = DecodeStats()
     parts: list[str] = []
+    facts: list[pl.DataFrame] = []
     records = 0
     batch: list[EventRow] = []
     decoder = DECODERS.get(task.format)
@@ -58,26 +65,50 @@ def run_step(task: FileTask) -> FileResult:
         for row in decoder(Path(task.path), task.engine, stats):
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
-                parts.append(_write(task, batch, len(parts)))
+                _write(task, batch, parts, facts)
                 records += len(batch)
                 batch = []
     except Exception as exc:  # a decoder bug must not cost the rows already read
         stats.skip(f"reading stopped after {records + len(batch)} records: {_describe(exc)}")
     if batch:
-        parts.append(_write(task, batch, len(parts)))
+        _write(task, batch, parts, facts)
         records += len(batch)
-    return _result(task, records, stats, parts, None)
+    staged = _write_facts(task, facts)
+    return _result(task, records, stats, parts, None, staged)
 
 
-def _write(task: FileTask, rows: list[EventRow], index: int) -> str:
-    """One staged part, named so that sorting names sorts by (file_id, position in file)."""
-    part = Path(task.staging_dir) / f"{task.file_id}.{index:05d}.parquet"
-    frame(rows, task.format, task.file_id).write_parquet(part, compression="zstd")
-    return str(part)
+def _write(
+    task: FileTask, rows: list[EventRow], parts: list[str], facts: list[pl.DataFrame]
+) -> None:
+    """One staged part, named so that sorting names sorts by (file_id, position in file);
+    the facts of its profile events, if it has any, go to `facts`."""
+    part = str(Path(task.staging_dir) / f"{task.file_id}.{len(parts):05d}.parquet")
+    events = frame(rows, task.format, task.file_id)
+    events.write_parquet(part, compression="zstd")
+    parts.append(part)
+    found = facts_of(events)
+    if found.height:
+        facts.append(found.insert_column(0, pl.repeat(part, found.height, eager=True).alias(PART)))
+
+
+def _write_facts(task: FileTask, facts: list[pl.DataFrame]) -> list[str]:
+    """The file's facts as one staged file (Arrow IPC: a tenth of a small Parquet file's
+    fixed cost to write), or none."""
+    found = pl.concat(facts) if facts else None
+    if found is None or found.height == 0:
+        return []
+    path = staged_facts_path(task.staging_dir, task.file_id)
+    found.write_ipc(path, compression="uncompressed")
+    return [path]
 
 
 def _result(
-    task: FileTask, records: int, stats: DecodeStats, parts: list[str], refusal: str | None
+    task: FileTask,
+    records: int,
+    stats: DecodeStats,
+    parts: list[str],
+    refusal: str | None,
+    facts: list[str] | None = None,
 ) -> FileResult:
     if refusal is not None:
         status, error = "rejected", refusal
@@ -98,6 +129,7 @@ def _result(
         status=status,
         error=error,
         parts=tuple(parts),
+        facts=tuple(facts or ()),
     )
 
 

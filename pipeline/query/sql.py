@@ -54,6 +54,8 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
     )
     try:
         for name, files in parts.items():
+            if TABLES[name].internal:
+                continue
             con.execute(view_sql(TABLES[name], [str((root / f).resolve()) for f in files], True))
         declare_staging(con)
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")

@@ -1,5 +1,7 @@
 """`catalog.duckdb`: one view per table over its live Parquet parts, and the parts list.
 
+Internal tables (`Table.internal`) are listed with their parts but get no view.
+
 The catalog is the warehouse's single source of truth: a part is live only if the catalog
 lists it. A new catalog is written beside the old one and renamed over it, so every commit
 is one atomic rename, and a reader sees the warehouse before or after a batch, never between.
@@ -64,6 +66,8 @@ def write_catalog(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
         if rows:
             con.executemany(f"INSERT INTO {PARTS_TABLE} VALUES (?, ?)", rows)
         for name, files in sorted(parts.items()):
+            if TABLES[name].internal:
+                continue
             absolute = [str((root / f).resolve()) for f in files]
             con.execute(view_sql(TABLES[name], absolute))
         con.execute("CHECKPOINT")

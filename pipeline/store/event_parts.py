@@ -15,6 +15,7 @@ import os
 from collections import defaultdict
 from collections.abc import Sequence
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 import polars as pl
@@ -27,13 +28,19 @@ MERGE_ROWS = 1_000_000  # rows per merged part, at most
 MERGE_PARTS = 512  # staged parts per merged part, at most (bounds the size of one plan)
 
 
+class EventCommit(NamedTuple):
+    added: int  # distinct new events
+    parts: list[str]  # the new `events` parts, relative to the warehouse
+    losers: dict[str, list[int]]  # staged part -> its rows that were not kept
+
+
 def commit_event_parts(
     root: Path, staged: Sequence[str], live: Sequence[str], batch: str
-) -> tuple[int, list[str]]:
-    """Move the batch's new distinct events into `events/`: (rows added, relative paths of
-    the new parts). `staged` and `live` are absolute paths."""
+) -> EventCommit:
+    """Move the batch's new distinct events into `events/`. `staged` and `live` are
+    absolute paths."""
     if not staged:
-        return 0, []
+        return EventCommit(0, [], {})
     ordered = sorted(staged, key=lambda p: Path(p).name)  # <file_id>.<index>.parquet
     counts = _row_counts(ordered)
     losers = _losers(ordered, live)
@@ -64,7 +71,7 @@ def commit_event_parts(
     if group:
         place(group)
     added = sum(counts.values()) - sum(len(rows) for rows in losers.values())
-    return added, written
+    return EventCommit(added, written, losers)
 
 
 def _row_counts(parts: Sequence[str]) -> dict[str, int]:

@@ -17,8 +17,6 @@ _POLARS_TYPES: dict[str, pl.DataType] = {
     "INTEGER": pl.Int32(),
     "BIGINT": pl.Int64(),
     "TIMESTAMP": pl.Datetime("us"),
-    "INTEGER[]": pl.List(pl.Int32()),
-    "VARCHAR[]": pl.List(pl.String()),
 }
 
 
@@ -29,13 +27,40 @@ class Column:
 
     @property
     def polars_type(self) -> pl.DataType:
-        return _POLARS_TYPES[self.sql_type]
+        return _polars_type(self.sql_type)
+
+
+def _polars_type(sql_type: str) -> pl.DataType:
+    """A DuckDB type name -> its Polars type: the scalars above, `T[]` and `STRUCT(a T, ...)`."""
+    if sql_type.endswith("[]"):
+        return pl.List(_polars_type(sql_type[:-2]))
+    if sql_type.startswith("STRUCT(") and sql_type.endswith(")"):
+        fields = [item.split(maxsplit=1) for item in _top_level(sql_type[7:-1])]
+        return pl.Struct({name: _polars_type(kind) for name, kind in fields})
+    return _POLARS_TYPES[sql_type]
+
+
+def _top_level(spec: str) -> list[str]:
+    """`spec` split at the commas outside parentheses, each item stripped."""
+    items, depth, start = [], 0, 0
+    for at, char in enumerate(spec):
+        depth += {"(": 1, ")": -1}.get(char, 0)
+        if char == "," and depth == 0:
+            items.append(spec[start:at].strip())
+            start = at + 1
+    items.append(spec[start:].strip())
+    return items
 
 
 @dataclass(frozen=True)
 class Table:
     name: str
     columns: tuple[Column, ...]
+
+    @property
+    def internal(self) -> bool:
+        """Kept for Hivewatch's own use: listed in the catalog's parts, no view."""
+        return self.name.startswith("_")
 
     @property
     def names(self) -> list[str]:
@@ -49,8 +74,8 @@ class Table:
 def _table(name: str, spec: str) -> Table:
     """`spec` is 'name TYPE, name TYPE, ...' as in the contract."""
     columns = []
-    for item in spec.split(","):
-        column, sql_type = item.split()
+    for item in _top_level(spec):
+        column, sql_type = item.split(maxsplit=1)
         columns.append(Column(column, sql_type))
     return Table(name, tuple(columns))
 
@@ -73,7 +98,7 @@ INGEST_FILES = _table(
 # The identity of an event: the same record seen in two files is one row.
 EVENT_IDENTITY = ("host", "channel", "record_id", "time_created")
 
-# The analytic tables (pipeline/derive), rebuilt from `events` by every batch that adds events.
+# The analytic tables (pipeline/derive), rebuilt by every batch that adds events.
 PROFILE_EVENTS = _table(
     "profile_events",
     "host VARCHAR, time_created TIMESTAMP, provider VARCHAR, event_id INTEGER,"
@@ -107,6 +132,19 @@ REMEDIATION = _table(
     "applies_to VARCHAR, match VARCHAR, os_family VARCHAR, advice VARCHAR, reference VARCHAR",
 )
 
+# What the catalog reads from each profile event (and each EventLog 6009, which names the
+# host's Windows version), read once by the per-file step (pipeline/derive/facts.py); the
+# tables above are built from these rows alone. Internal: no view, not in the contract.
+PROFILE_FACTS = _table(
+    "_profile_facts",
+    "host VARCHAR, channel VARCHAR, record_id BIGINT, time_created TIMESTAMP,"
+    " provider VARCHAR, event_id INTEGER, file_id VARCHAR, version VARCHAR, kind VARCHAR,"
+    " user_sid VARCHAR, user_name VARCHAR, detail VARCHAR, event_class VARCHAR, role VARCHAR,"
+    " remediates VARCHAR, families VARCHAR[],"
+    " leaks STRUCT(user_sid VARCHAR, hive VARCHAR, process_id BIGINT, process_image VARCHAR,"
+    " process_name VARCHAR, key VARCHAR, handles INTEGER)[]",
+)
+
 DERIVED = (PROFILE_EVENTS, HIVE_LEAKS, UNLOAD_INCIDENTS, OFFENDERS, REMEDIATION)
 
-TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, INGEST_FILES, *DERIVED)}
+TABLES: dict[str, Table] = {t.name: t for t in (EVENTS, INGEST_FILES, PROFILE_FACTS, *DERIVED)}

@@ -7,6 +7,8 @@ Layout::
       events/part-*.parquet   the parts of each committed batch, one row per identity
                               across all of them (see event_parts.py)
       ingest_files/part-*.parquet
+      _profile_facts/part-*.parquet   what each profile event says (pipeline/derive/facts.py)
+      profile_events/ ... offenders/  the analytic tables, one part each (derive/build.py)
       _staging/<batch>/       per-file parts of the batch in progress; never read by queries
       .lock                   held by the one process writing
 
@@ -31,14 +33,18 @@ import polars as pl
 
 from pipeline.errors import WarehouseBusy
 from pipeline.store.catalog import CATALOG, read_parts, write_catalog
-from pipeline.store.event_parts import commit_event_parts
-from pipeline.store.schemas import DERIVED, EVENTS, INGEST_FILES, TABLES
+from pipeline.store.event_parts import EventCommit, commit_event_parts
+from pipeline.store.schemas import EVENTS, INGEST_FILES, TABLES
 from pipeline.store.sqltext import literal_list
 
 STAGING = "_staging"
 
-# Builds tables from the live event parts: (root, event files, batch) -> table -> part.
-Derive = Callable[[Path, Sequence[str], str], Mapping[str, str]]
+# Builds the tables that follow from the events, once the batch's events are placed:
+# (root, live parts with the batch's events among them, the batch's events, batch) ->
+# table -> its new list of parts, for the tables that changed.
+Derive = Callable[
+    [Path, Mapping[str, Sequence[str]], EventCommit, str], Mapping[str, Sequence[str]]
+]
 LOCK = ".lock"
 
 
@@ -107,13 +113,12 @@ class Warehouse:
         ledger_rows: pl.DataFrame,
         derive: Derive | None = None,
     ) -> CommitResult:
-        """Make the batch live: new distinct events, its ledger rows, the tables `derive`
-        builds from all events (when events were added, or those tables are missing), then
-        the catalog swap."""
+        """Make the batch live: new distinct events, its ledger rows, what `derive` builds,
+        then the catalog swap."""
         parts = read_parts(self.root)
         live = [str(self.root / f) for f in parts[EVENTS.name]]
-        new_events, written = commit_event_parts(self.root, event_parts, live, batch)
-        parts[EVENTS.name].extend(written)
+        events = commit_event_parts(self.root, event_parts, live, batch)
+        parts[EVENTS.name].extend(events.parts)
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
             (self.root / INGEST_FILES.name).mkdir(exist_ok=True)
@@ -121,12 +126,12 @@ class Warehouse:
                 self.root / ledger_name, compression="zstd"
             )
             parts[INGEST_FILES.name].append(ledger_name)
-        if derive is not None and (new_events or not all(parts[t.name] for t in DERIVED)):
-            events = [str(self.root / f) for f in parts[EVENTS.name]]
-            parts.update({name: [part] for name, part in derive(self.root, events, batch).items()})
+        if derive is not None:
+            changed = derive(self.root, parts, events, batch)
+            parts.update({name: list(files) for name, files in changed.items()})
         write_catalog(self.root, parts)
         shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
-        return CommitResult(new_events=new_events, files=ledger_rows.height)
+        return CommitResult(new_events=events.added, files=ledger_rows.height)
 
     def _live(self, table: str) -> list[str]:
         return [str(self.root / f) for f in read_parts(self.root).get(table, [])]
