@@ -2,9 +2,9 @@
 
 The per-file step reads the profile events of each part it writes (a few percent of all
 events) into facts, staged beside the parts, so the parsing runs on the workers, in
-parallel, and only once per event: the commit keeps the facts of the events it keeps, and the analytic
-tables are built from the facts alone (`build.py`). EventLog 6009 (the Windows version the
-host logged at boot, for `os_family`) is kept as a fact with `version` set.
+parallel, and only once per event: the commit keeps the facts of the events it keeps, and
+the analytic tables are built from the facts alone (`build.py`). EventLog 6009 (the Windows
+version the host logged at boot, for `os_family`) is kept as a fact with `version` set.
 
 Facts are only as good as the rules that read them: the catalog and the parsers. `rules()`
 is a digest of those files; each facts part carries it in its name, and a warehouse whose

@@ -41,7 +41,12 @@ CONNECT_SECONDS = 10.0  # to reach the scheduler, then again for its first worke
 RETRIES = 2  # an exception in the step (a shared mount that hiccuped) is tried again
 # Files are coarse tasks without dependencies: a worker holds only the file it is reading,
 # so a worker's death is blamed on that file alone and not on files queued behind it.
-SCHEDULER_CONFIG = {"distributed.scheduler.worker-saturation": 1.0}
+# The workers' statistical profiler (a stack sample every 10 ms, for a dashboard the local
+# cluster does not serve) is off: the step is pure Python and every sample takes the GIL.
+LOCAL_CONFIG = {
+    "distributed.scheduler.worker-saturation": 1.0,
+    "distributed.worker.profile.enabled": False,
+}
 _ADDRESS = re.compile(r"^tcp://(\[[0-9a-fA-F:.]+\]|[A-Za-z0-9_.-]+):(\d{1,5})$")
 
 Step = Callable[[FileTask], FileResult]
@@ -139,7 +144,7 @@ def connect(scheduler: str, workers: int) -> Iterator[DaskRunner]:
     check_scheduler(scheduler)
     _quiet()
     if scheduler == LOCAL:
-        with dask.config.set(SCHEDULER_CONFIG):
+        with dask.config.set(LOCAL_CONFIG):
             cluster = LocalCluster(
                 n_workers=workers,
                 processes=True,
