@@ -7,10 +7,10 @@ The fleet is the half-million-record one of `make bench`; when missing, make it 
 
 It starts a LocalCluster of one worker and one of two (start-up timed apart), then ingests
 the fleet `--repeat` times on each, alternating, into fresh warehouses, `--jobs` equal to the
-workers as the CLI does. It prints medians of the whole batch and of its phases: probe (hash
-and sniff, threads on the client), read (the per-file step on the workers), commit
-(deduplication, derived tables, catalog, on the client). The speed-up is the one-worker
-median over the two-worker median.
+workers as the CLI does. It prints medians of the whole batch and of its phases: read (the
+per-file step on the workers, overlapped with hashing and sniffing the files in threads on
+the client), commit (deduplication, derived tables, catalog, on the client). The speed-up
+is the one-worker median over the two-worker median.
 `--local` adds the local process pool (`--jobs 1`, `--jobs 2`) for reference. The machines
 are shared: the load average is printed before and after.
 """
@@ -29,7 +29,6 @@ from pathlib import Path
 
 from pipeline.ingest.dask_run import LOCAL, DaskRunner, connect
 from pipeline.ingest.run import ingest
-from pipeline.ingest.step import FileResult
 from pipeline.store.warehouse import Warehouse
 
 HERE = Path(__file__).resolve().parent
@@ -37,16 +36,22 @@ FLEET = HERE / "out" / "fleet-40x60"
 GOAL = 1.6
 
 
+class Marks:
+    """A `run.Progress` noting when the last file was read."""
+
+    def __init__(self) -> None:
+        self.read = 0.0
+
+    def planned(self, files: int) -> None:
+        pass
+
+    def done(self, path: str, outcome: str) -> None:
+        self.read = time.perf_counter()
+
+
 def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str, float]:
     root = Path(tempfile.mkdtemp(prefix="hw-dask-bench-"))
-    marks: dict[str, float] = {}
-
-    def planned(count: int) -> None:
-        marks["planned"] = time.perf_counter()
-
-    def done(result: FileResult) -> None:
-        marks["read"] = time.perf_counter()
-
+    marks = Marks()
     try:
         started = time.perf_counter()
         summary = ingest(
@@ -54,8 +59,7 @@ def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str,
             Warehouse(root / "wh"),
             jobs=workers,
             engine="auto",
-            on_planned=planned,
-            on_file=done,
+            progress=marks,
             executor=runner,
         )
         ended = time.perf_counter()
@@ -63,9 +67,8 @@ def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str,
         shutil.rmtree(root, ignore_errors=True)
     return {
         "total": ended - started,
-        "probe": marks["planned"] - started,
-        "read": marks["read"] - marks["planned"],
-        "commit": ended - marks["read"],
+        "read": marks.read - started,
+        "commit": ended - marks.read,
         "records": summary.records,
     }
 
@@ -76,7 +79,7 @@ def report(name: str, runs: list[dict[str, float]], startup: float | None) -> di
     print(
         f"{name:<16} {int(medians['records']):>8} records"
         f"  total {medians['total']:6.2f} s ({medians['records'] / medians['total']:>7,.0f} rec/s)"
-        f"  probe {medians['probe']:5.2f}  read {medians['read']:6.2f}"
+        f"  read {medians['read']:6.2f}"
         f"  commit {medians['commit']:5.2f}"
         + (f"  cluster start {startup:4.1f} s" if startup is not None else "")
         + f"  runs: {totals}"

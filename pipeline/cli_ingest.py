@@ -11,24 +11,24 @@ import click
 
 from pipeline.decode.evtx import Engine
 from pipeline.ingest.run import Executor, default_jobs, ingest
-from pipeline.ingest.step import FileResult
 from pipeline.store.warehouse import Warehouse
 
 
 class _Bar:
-    """A progress bar on stderr when it is a terminal; silent otherwise."""
+    """A progress bar over the offered files, on stderr when it is a terminal; silent
+    otherwise. Unchanged, duplicate and unreadable files pass as soon as they are hashed."""
 
     def __init__(self) -> None:
         self.bar: Any = None
 
-    def planned(self, count: int) -> None:
-        if sys.stderr.isatty() and count:
+    def planned(self, files: int) -> None:
+        if sys.stderr.isatty() and files:
             self.bar = click.progressbar(
-                length=count, label="reading", file=sys.stderr, show_pos=True
+                length=files, label="reading", file=sys.stderr, show_pos=True
             )
             self.bar.__enter__()
 
-    def file(self, result: FileResult) -> None:
+    def done(self, path: str, outcome: str) -> None:
         if self.bar is not None:
             self.bar.update(1)
 
@@ -51,8 +51,7 @@ def run_ingest(
                 Warehouse(warehouse),
                 jobs=workers,
                 engine=cast(Engine, engine),
-                on_planned=bar.planned,
-                on_file=bar.file,
+                progress=bar,
                 executor=executor,
             )
     finally:

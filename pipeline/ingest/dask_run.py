@@ -18,12 +18,13 @@ the commit and go with the staging folder.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
 import secrets
 import socket
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError
 from contextlib import contextmanager
 from dataclasses import replace
@@ -75,27 +76,34 @@ class DaskRunner:
         self.step = step
         self.retries = retries
 
-    def run(self, tasks: Sequence[FileTask]) -> Iterator[FileResult]:
-        """Submit every task, largest file first; yield each result as its task completes."""
-        if not tasks:
+    def run(self, tasks: Iterable[FileTask]) -> Iterator[FileResult]:
+        """Submit each task as it arrives (the batch hands them over largest file first);
+        yield each result as its task completes."""
+        pending = iter(tasks)
+        first = next(pending, None)
+        if first is None:
             return
-        self._check_workers(_absolute(tasks[0].staging_dir))
+        self._check_workers(_absolute(first.staging_dir))
         token = secrets.token_hex(8)  # keys of this batch only, even on a shared cluster
-        ordered = sorted(tasks, key=lambda t: -t.size_bytes)
         futures: dict[Future[FileResult], FileTask] = {}
+        completed = as_completed()
         try:
-            # One submission, keys in rank order: the scheduler queues the whole batch and
-            # hands the largest files out first, one file per worker thread.
-            submitted = self.client.map(
-                partial(read_file, self.step),
-                [_for_workers(task) for task in ordered],
-                key=[f"hivewatch-read-{token}-{rank:08d}" for rank in range(len(ordered))],
-                retries=self.retries,
-                pure=False,
-            )
-            futures = dict(zip(submitted, ordered, strict=True))
-            for future in as_completed(submitted):
-                yield _outcome(future, futures[future])
+            # Keys in rank order: the scheduler queues the files and hands them out in the
+            # order they came, one file per worker thread.
+            for rank, task in enumerate(itertools.chain([first], pending)):
+                future = self.client.submit(
+                    partial(read_file, self.step),
+                    _for_workers(task),
+                    key=f"hivewatch-read-{token}-{rank:08d}",
+                    retries=self.retries,
+                    pure=False,
+                )
+                futures[future] = task
+                completed.add(future)
+                for ready in completed.next_batch(block=False):  # finished while hashing
+                    yield _outcome(ready, futures[ready])
+            for ready in completed:
+                yield _outcome(ready, futures[ready])
         except BaseException:
             self.client.cancel(list(futures))
             raise

@@ -6,9 +6,8 @@ import multiprocessing
 import multiprocessing.forkserver
 import os
 import time
-from collections.abc import Callable, Iterable, Iterator, Sequence
-from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor, as_completed
-from concurrent.futures.process import BrokenProcessPool
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import partial
@@ -20,20 +19,28 @@ import polars as pl
 
 from pipeline.decode.evtx import Engine
 from pipeline.derive.build import commit_derived, needs_rebuild
+from pipeline.ingest.local_pool import LocalPool
 from pipeline.ingest.step import FileResult, FileTask, run_step
 from pipeline.read.probe import Probe, probe, walk
 from pipeline.store.catalog import read_parts
 from pipeline.store.schemas import INGEST_FILES
 from pipeline.store.warehouse import LedgerEntry, Warehouse
 
-Progress = Callable[[FileResult], None]
+
+class Progress(Protocol):
+    """Told how many files a batch offers, then of each one as its outcome is known:
+    `ok`, `partial`, `rejected` or `duplicate` (its ledger status), or `unchanged`."""
+
+    def planned(self, files: int) -> None: ...
+
+    def done(self, path: str, outcome: str) -> None: ...
 
 
 class Executor(Protocol):
     """Runs the per-file step somewhere else (a Dask cluster: `dask_run.DaskRunner`) and
     yields each task's result as it completes."""
 
-    def run(self, tasks: Sequence[FileTask]) -> Iterator[FileResult]: ...
+    def run(self, tasks: Iterable[FileTask]) -> Iterator[FileResult]: ...
 
 
 @dataclass
@@ -61,13 +68,6 @@ class Summary:
         )
 
 
-@dataclass(frozen=True)
-class Plan:
-    tasks: list[FileTask]
-    settled: list[FileResult]  # rejected and duplicate files: ledger rows without reading
-    unchanged: list[LedgerEntry]
-
-
 def default_jobs() -> int:
     return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
 
@@ -78,26 +78,28 @@ def ingest(
     *,
     jobs: int,
     engine: Engine,
-    on_planned: Callable[[int], None] | None = None,
-    on_file: Progress | None = None,
+    progress: Progress | None = None,
     executor: Executor | None = None,
 ) -> Summary:
     """Read every new input into the warehouse as one atomic batch; the files are read by
-    `executor` when given, else in `jobs` local processes."""
+    `executor` when given, else in `jobs` local processes.
+
+    Files are hashed in threads and each is handed to a reader as soon as it is known to be
+    new, largest first, so hashing a large batch overlaps reading it."""
     started = time.perf_counter()
     context = worker_context() if executor is None and jobs > 1 else None
     with warehouse.writing():
         root = warehouse.root.resolve()
         paths = [p for p in walk(inputs) if not _inside(p, root)]
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            probes = list(pool.map(probe, paths))
+        if progress is not None:
+            progress.planned(len(paths))
         batch, staging = warehouse.new_staging()
         ledger = warehouse.ledger()
-        plan = make_plan(probes, ledger, engine, str(staging))
-        if on_planned is not None:
-            on_planned(len(plan.tasks))
-        results = run_tasks(plan.tasks, jobs, on_file, executor, context)
-        outcomes = [*results, *plan.settled]
+        planner = Planner(ledger, engine, str(staging), progress)
+        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
+            probes = pool.map(probe, largest_first(paths))
+            results = run_tasks(planner.tasks(probes), jobs, progress, executor, context)
+        outcomes = [*results, *planner.settled]
         rows = new_rows(outcomes, ledger)
         committed = 0
         if rows or needs_rebuild(read_parts(root)):
@@ -106,35 +108,67 @@ def ingest(
             derive = partial(commit_derived, staged_facts=facts)
             commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=derive)
             committed = commit.new_events
-    return summarise(outcomes, plan, committed, time.perf_counter() - started)
+    return summarise(outcomes, len(planner.unchanged), committed, time.perf_counter() - started)
 
 
-def make_plan(probes: list[Probe], ledger: list[LedgerEntry], engine: Engine, staging: str) -> Plan:
-    """Decide, per offered file, whether to read it, record it without reading, or skip it.
+def largest_first(paths: Sequence[Path]) -> list[Path]:
+    """`paths` by size, largest first, so that one big file does not finish alone at the
+    end; equal sizes keep their order, so copies of one content (equal sizes) are met in
+    the order given and the first is the one read."""
+    return [path for _, _, path in sorted((-_size(p), i, p) for i, p in enumerate(paths))]
+
+
+class Planner:
+    """Decides, per probed file, whether to read it, record it without reading, or skip it.
 
     A (content, path) pair already read is unchanged and adds nothing. Content already read
-    from another path is a `duplicate`. Unreadable inputs are `rejected`; one rejected before
-    is tried again (a newer Hivewatch may read it), and `new_rows` drops the repeat if it
-    fails the same way.
+    from another path, or met earlier in this batch, is a `duplicate`. Unreadable inputs
+    are `rejected`; one rejected before is tried again (a newer Hivewatch may read it), and
+    `new_rows` drops the repeat if it fails the same way.
     """
-    known = {(e.file_id, e.path): e for e in ledger if e.status != "rejected"}
-    read_from = {e.file_id: e.path for e in ledger if e.status in ("ok", "partial")}
-    tasks: list[FileTask] = []
-    settled: list[FileResult] = []
-    unchanged: list[LedgerEntry] = []
-    for p in probes:
-        entry = known.get((p.file_id, p.path))
+
+    def __init__(
+        self, ledger: list[LedgerEntry], engine: Engine, staging: str, progress: Progress | None
+    ) -> None:
+        self.known = {(e.file_id, e.path): e for e in ledger if e.status != "rejected"}
+        self.read_from = {e.file_id: e.path for e in ledger if e.status in ("ok", "partial")}
+        self.engine = engine
+        self.staging = staging
+        self.progress = progress
+        self.settled: list[FileResult] = []  # rejected and duplicate files: ledger rows
+        self.unchanged: list[LedgerEntry] = []
+
+    def tasks(self, probes: Iterable[Probe]) -> Iterator[FileTask]:
+        """The files to read among `probes`, each as soon as its probe is in."""
+        for p in probes:
+            task = self.decide(p)
+            if task is not None:
+                yield task
+
+    def decide(self, p: Probe) -> FileTask | None:
+        entry = self.known.get((p.file_id, p.path))
         if entry is not None:
-            unchanged.append(entry)
+            self.unchanged.append(entry)
+            self._tell(p.path, "unchanged")
         elif p.error is not None or p.format is None or p.file_id is None:
-            settled.append(_settled(p, "rejected", p.error or "unreadable"))
-        elif p.file_id in read_from:
-            settled.append(_settled(p, "duplicate", f"same content as {read_from[p.file_id]}"))
+            self._settle(p, "rejected", p.error or "unreadable")
+        elif p.file_id in self.read_from:
+            self._settle(p, "duplicate", f"same content as {self.read_from[p.file_id]}")
         else:
-            read_from[p.file_id] = p.path
+            self.read_from[p.file_id] = p.path
             size = p.size_bytes or 0
-            tasks.append(FileTask(p.path, p.file_id, p.format, size, engine, staging))
-    return Plan(tasks, settled, unchanged)
+            return FileTask(p.path, p.file_id, p.format, size, self.engine, self.staging)
+        return None
+
+    def _settle(self, p: Probe, status: str, reason: str) -> None:
+        self.settled.append(
+            FileResult(p.file_id, p.path, p.format, p.size_bytes, 0, 0, 0, status, reason)
+        )
+        self._tell(p.path, status)
+
+    def _tell(self, path: str, outcome: str) -> None:
+        if self.progress is not None:
+            self.progress.done(path, outcome)
 
 
 def new_rows(outcomes: list[FileResult], ledger: list[LedgerEntry]) -> list[FileResult]:
@@ -166,52 +200,33 @@ def worker_context() -> BaseContext:
 
 
 def run_tasks(
-    tasks: list[FileTask],
+    tasks: Iterable[FileTask],
     jobs: int,
-    on_file: Progress | None,
+    progress: Progress | None = None,
     executor: Executor | None = None,
     context: BaseContext | None = None,
 ) -> list[FileResult]:
-    """Run the per-file step on every task: on `executor` when given, inline for one job,
-    else in worker processes from `context` (by default a fresh `worker_context()`)."""
+    """Run the per-file step on every task, each as it arrives: on `executor` when given,
+    inline for one job, else in worker processes from `context` (by default a fresh
+    `worker_context()`)."""
     results: list[FileResult] = []
 
     def done(result: FileResult) -> None:
         results.append(result)
-        if on_file is not None:
-            on_file(result)
+        if progress is not None:
+            progress.done(result.path, result.status)
 
     if executor is not None:
         for result in executor.run(tasks):
             done(result)
         return results
-
-    if jobs <= 1 or len(tasks) <= 1:
+    if jobs <= 1:
         for task in tasks:
             done(run_step(task))
         return results
-    # Largest files first, so that one big file does not finish alone at the end.
-    ordered = sorted(tasks, key=lambda t: -t.size_bytes)
-    context = context or worker_context()
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
-        futures: dict[Future[FileResult], FileTask] = {
-            pool.submit(run_step, task): task for task in ordered
-        }
-        for future in as_completed(futures):
-            done(_outcome(future, futures[future]))
+    for result in LocalPool(run_step, jobs, context or worker_context()).run(tasks):
+        done(result)
     return results
-
-
-def _outcome(future: Future[FileResult], task: FileTask) -> FileResult:
-    try:
-        return future.result()
-    except BrokenProcessPool:
-        reason = "the worker process reading it died (out of memory or killed)"
-    except Exception as exc:  # the step itself never raises; this is a pickling or pool failure
-        reason = f"worker failed: {type(exc).__name__}: {exc}"
-    return FileResult(
-        task.file_id, task.path, task.format, task.size_bytes, 0, 0, 0, "rejected", reason
-    )
 
 
 def ledger_frame(rows: list[FileResult]) -> pl.DataFrame:
@@ -221,9 +236,11 @@ def ledger_frame(rows: list[FileResult]) -> pl.DataFrame:
     return pl.DataFrame(data, schema=INGEST_FILES.polars_schema)
 
 
-def summarise(outcomes: list[FileResult], plan: Plan, new_events: int, seconds: float) -> Summary:
-    summary = Summary(unchanged=len(plan.unchanged), new_events=new_events, seconds=seconds)
-    summary.offered = len(outcomes) + len(plan.unchanged)
+def summarise(
+    outcomes: list[FileResult], unchanged: int, new_events: int, seconds: float
+) -> Summary:
+    summary = Summary(unchanged=unchanged, new_events=new_events, seconds=seconds)
+    summary.offered = len(outcomes) + unchanged
     for r in sorted(outcomes, key=lambda r: r.path):
         summary.records += r.records
         summary.recovered += r.recovered
@@ -238,8 +255,11 @@ def summarise(outcomes: list[FileResult], plan: Plan, new_events: int, seconds: 
     return summary
 
 
-def _settled(p: Probe, status: str, reason: str) -> FileResult:
-    return FileResult(p.file_id, p.path, p.format, p.size_bytes, 0, 0, 0, status, reason)
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # `probe` says why
 
 
 def _inside(path: Path, root: Path) -> bool:

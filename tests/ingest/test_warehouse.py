@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import shutil
+import threading
 from pathlib import Path
 
 import duckdb
@@ -12,6 +13,7 @@ import pytest
 from pipeline.decode.evtx import read_evtx
 from pipeline.ingest import run as ingest_run
 from pipeline.ingest.run import Summary
+from pipeline.ingest.step import FileResult, FileTask
 from pipeline.records import DecodeStats
 from pipeline.store.catalog import CATALOG
 from tests.conftest import EVTX_SAMPLES, SAMPLES, run_ingest
@@ -163,3 +165,48 @@ def test_moved_warehouse_still_answers(
     moved = tmp_path / "moved"
     shutil.copytree(root, moved)
     assert run_sql(moved, "select count(*) from events").rows == [(summary.new_events,)]
+
+
+def test_copies_of_one_content_read_the_first_given(tmp_path: Path) -> None:
+    """Files are read largest first, but of equal contents the first offered is read."""
+    small = EVTX_SAMPLES / "TestLogX.evtx"
+    for name in ("a.evtx", "b.evtx"):
+        shutil.copy(small, tmp_path / name)
+    shutil.copy(EVTX_SAMPLES / "system.evtx", tmp_path / "big.evtx")
+    root = tmp_path / "wh"
+    run_ingest([tmp_path / "b.evtx", tmp_path / "big.evtx", tmp_path / "a.evtx"], root, jobs=2)
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        ledger = dict(
+            con.execute("select parse_filename(path), status from ingest_files").fetchall()
+        )
+    assert ledger == {"b.evtx": "ok", "big.evtx": "ok", "a.evtx": "duplicate"}
+
+
+def test_reading_starts_while_files_are_still_hashed(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The smallest file's hash waits until a larger file is being read: it can only
+    finish if reading does not wait for every hash. Files go to the reader largest first."""
+    names = ["TestLogX.evtx", "sysmon.evtx", "system.evtx"]  # smallest first
+    inputs = [EVTX_SAMPLES / name for name in names]
+    smallest = min(inputs, key=lambda p: p.stat().st_size)
+    reading = threading.Event()
+    waited: list[bool] = []
+    order: list[int] = []
+    real_probe, real_step = ingest_run.probe, ingest_run.run_step
+
+    def slow_probe(path: Path) -> object:
+        if path == smallest:
+            waited.append(reading.wait(timeout=10))
+        return real_probe(path)
+
+    def step(task: FileTask) -> FileResult:
+        order.append(task.size_bytes)
+        reading.set()
+        return real_step(task)
+
+    monkeypatch.setattr(ingest_run, "probe", slow_probe)
+    monkeypatch.setattr(ingest_run, "run_step", step)
+    summary = run_ingest(inputs, tmp_path / "wh", jobs=1)
+    assert waited == [True]
+    assert summary.read == 3 and order == sorted(order, reverse=True)
