@@ -1,92 +1,15 @@
-"""The `hivewatch` command: thin over the library; errors become one line and an exit code.
-
-Exit codes: 0 done; 1 done, but at least one input could not be read at all; 2 usage error
-(bad flag, unknown table, SQL error); 3 nothing was committed (another writer, or a fault).
-"""
+"""The `hivewatch` command: thin over the library; errors become one line and an exit code
+(`cli_common.py` says which)."""
 
 from __future__ import annotations
 
-import os
-import sys
-from collections.abc import Callable
 from pathlib import Path
-from typing import Any, NoReturn, TypeVar
 
 import click
 
-from pipeline.errors import HivewatchError, UsageError
-
-F = TypeVar("F", bound=Callable[..., Any])
-
-EXIT_UNREADABLE_INPUT = 1
-EXIT_USAGE = 2
-EXIT_NOT_COMMITTED = 3
-
-
-def warehouse_option(command: F) -> F:
-    return click.option(
-        "-w",
-        "--warehouse",
-        type=click.Path(file_okay=False, path_type=Path),
-        default=lambda: os.environ.get("HIVEWATCH_WAREHOUSE", "warehouse"),
-        show_default="./warehouse, or $HIVEWATCH_WAREHOUSE",
-        help="Warehouse directory.",
-    )(command)
-
-
-def debug_option(command: F) -> F:
-    return click.option(
-        "--debug", is_flag=True, help="Show the full traceback when something fails."
-    )(command)
-
-
-def output_options(command: F) -> F:
-    command = click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
-    )(command)
-    command = click.option(
-        "--format",
-        "fmt",
-        type=click.Choice(["table", "csv", "json"]),
-        default="table",
-        show_default=True,
-        help="Output format.",
-    )(command)
-    return click.option(
-        "-p",
-        "--param",
-        "params",
-        type=(str, str),
-        multiple=True,
-        metavar="NAME VALUE",
-        help="Named parameter, used in the SQL as $NAME. Repeatable.",
-    )(command)
-
-
-def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"hivewatch: {message}", err=True)
-    sys.exit(code)
-
-
-def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
-    """Run `action`; turn library errors into one line on stderr and an exit code."""
-    try:
-        code = action()
-    except UsageError as exc:
-        if debug:
-            raise
-        fail(str(exc), EXIT_USAGE)
-    except HivewatchError as exc:  # another writer holds the warehouse, or the like
-        if debug:
-            raise
-        fail(str(exc), EXIT_NOT_COMMITTED)
-    except KeyboardInterrupt:
-        fail("interrupted; nothing of the current batch was committed", EXIT_NOT_COMMITTED)
-    except Exception as exc:
-        if debug:
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug)", EXIT_NOT_COMMITTED)
-    sys.exit(code)
+from pipeline.cli_common import debug_option, guarded, output_options, warehouse_option
+from pipeline.cli_report import report
+from pipeline.errors import UsageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -269,7 +192,5 @@ def fixtures(
 
     guarded(debug, action)
 
-
-from pipeline.cli_report import report  # noqa: E402  (registers `hivewatch report`)
 
 main.add_command(report)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli import debug_option, guarded, warehouse_option
+from pipeline.cli_common import debug_option, guarded, warehouse_option
 
 FORMATS = ("html", "md", "csv", "json")
 

@@ -50,6 +50,18 @@ def test_python_dash_m() -> None:
     assert done.returncode == 0 and "ingest" in done.stdout
 
 
+@pytest.mark.parametrize("module", ["pipeline.cli_report", "pipeline.cli_ingest", "pipeline.cli"])
+def test_each_command_module_imports_first(module: str) -> None:
+    """No import cycle between the command modules, whichever a script imports first."""
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}, pipeline.cli"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+    )
+    assert done.returncode == 0, done.stderr
+
+
 def test_ingest_exit_codes_and_summary(tmp_path: Path) -> None:
     clean = hivewatch("ingest", str(EVTX_SAMPLES / "TestLogX.evtx"), "-w", str(tmp_path / "a"))
     assert clean.exit_code == 0

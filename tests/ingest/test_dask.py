@@ -14,7 +14,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.cli import EXIT_NOT_COMMITTED, EXIT_USAGE
+from pipeline.cli_common import EXIT_NOT_COMMITTED, EXIT_USAGE
 from pipeline.errors import UsageError
 from pipeline.ingest.dask_run import LOCAL, DaskRunner, check_scheduler, connect, staging_problem
 from pipeline.ingest.run import Summary, ingest
