@@ -30,7 +30,8 @@ class DetailQuirks:
 
 def registry_path(sid: str, key: str) -> str:
     """HKCU-relative key -> the kernel path a 1530 line shows."""
-    if key.lower().startswith(CLASSES_ROOT.lower()):
+    root = CLASSES_ROOT.lower()
+    if key.lower() == root or key.lower().startswith(root + "\\"):
         return f"\\REGISTRY\\USER\\{sid}_CLASSES{key[len(CLASSES_ROOT) :]}"
     return f"\\REGISTRY\\USER\\{sid}{key[len('HKCU') :]}"
 

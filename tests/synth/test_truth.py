@@ -291,3 +291,20 @@ def test_offenders_ranking(fleet):
     assert {(r["process_name"], r["key"].lower()): r["incidents"] for r in rows} == dict(counted)
     assert all(r["process_name"] == r["process_name"].lower() for r in rows)
     assert all(r["key"] == "HKCU" or r["key"].startswith("HKCU\\") for r in rows)
+
+
+def test_kernel_paths_of_keys():
+    from pipeline.synth.bodies import registry_path
+
+    sid = "S-1-5-21-1-2-3-1001"
+    assert registry_path(sid, "HKCU") == f"\\REGISTRY\\USER\\{sid}"
+    assert registry_path(sid, "HKCU\\Software\\Classes") == f"\\REGISTRY\\USER\\{sid}_CLASSES"
+    assert (
+        registry_path(sid, "HKCU\\Software\\Classes\\CLSID")
+        == f"\\REGISTRY\\USER\\{sid}_CLASSES\\CLSID"
+    )
+    # a sibling key whose name only begins like the classes root is in the user hive
+    assert (
+        registry_path(sid, "HKCU\\Software\\ClassesOld")
+        == f"\\REGISTRY\\USER\\{sid}\\Software\\ClassesOld"
+    )
