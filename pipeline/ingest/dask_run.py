@@ -92,8 +92,10 @@ class DaskRunner:
         token = secrets.token_hex(8)  # keys of this batch only, even on a shared cluster
         futures: dict[Future[FileResult], FileTask] = {}
         # Results come with their futures: fetched as each completes, ~15% less client work
-        # a task than asking each future for its result.
-        completed = as_completed(with_results=True, raise_errors=False)
+        # a task than asking each future for its result. On this client's loop: by default
+        # `as_completed` takes the last client made in the process, and with two (a bench,
+        # a test) it would wait on the wrong one for ever.
+        completed = as_completed(loop=self.client.loop, with_results=True, raise_errors=False)
         try:
             group = [first]
             while group:
