@@ -27,6 +27,8 @@ import time
 from contextlib import ExitStack
 from pathlib import Path
 
+import psutil
+
 from pipeline.ingest.dask_run import LOCAL, DaskRunner, connect
 from pipeline.ingest.run import ingest
 from pipeline.store.warehouse import Warehouse
@@ -49,9 +51,19 @@ class Marks:
         self.read = time.perf_counter()
 
 
+def cpu_seconds(processes: list[psutil.Process]) -> float:
+    return sum(t.user + t.system for t in (p.cpu_times() for p in processes))
+
+
 def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str, float]:
+    """One timed batch; with a runner, also the CPU seconds of this process (hashing, Dask's
+    client and scheduler, the commit) and of the workers."""
     root = Path(tempfile.mkdtemp(prefix="hw-dask-bench-"))
     marks = Marks()
+    client = [psutil.Process()]
+    pids = runner.client.run(os.getpid).values() if runner is not None else []
+    cluster = [psutil.Process(pid) for pid in pids]
+    client_before, cluster_before = cpu_seconds(client), cpu_seconds(cluster)
     try:
         started = time.perf_counter()
         summary = ingest(
@@ -63,6 +75,7 @@ def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str,
             executor=runner,
         )
         ended = time.perf_counter()
+        client_cpu, cluster_cpu = cpu_seconds(client), cpu_seconds(cluster)
     finally:
         shutil.rmtree(root, ignore_errors=True)
     return {
@@ -70,6 +83,8 @@ def one_batch(fleet: Path, workers: int, runner: DaskRunner | None) -> dict[str,
         "read": marks.read - started,
         "commit": ended - marks.read,
         "records": summary.records,
+        "client_cpu": client_cpu - client_before,
+        "worker_cpu": cluster_cpu - cluster_before,
     }
 
 
@@ -84,6 +99,12 @@ def report(name: str, runs: list[dict[str, float]], startup: float | None) -> di
         + (f"  cluster start {startup:4.1f} s" if startup is not None else "")
         + f"  runs: {totals}"
     )
+    if medians["worker_cpu"]:
+        print(
+            f"{'':<16} CPU: workers {medians['worker_cpu']:5.2f} s,"
+            f" this process {medians['client_cpu']:5.2f} s (hashing, Dask client and"
+            " scheduler, commit)"
+        )
     return medians
 
 
