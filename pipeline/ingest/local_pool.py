@@ -47,22 +47,29 @@ class LocalPool:
                         continue
                     running[future] = waiting.pop(0)
                     future.add_done_callback(finished.put)
-                while not finished.empty():
-                    future = finished.get()
-                    if _broke(future):
-                        finished.put(future)
-                        pool = yield from self._recover(pool, finished, running)
-                        break
-                    yield _result(future, running.pop(future))
-            while running:
-                future = finished.get()
-                if _broke(future):
-                    finished.put(future)
-                    pool = yield from self._recover(pool, finished, running)
-                    continue
-                yield _result(future, running.pop(future))
+                # what finished while the next file was hashed
+                pool = yield from self._collect(pool, finished, running, wait=False)
+            pool = yield from self._collect(pool, finished, running, wait=True)
         finally:
             pool.shutdown(wait=True, cancel_futures=True)
+
+    def _collect(
+        self,
+        pool: ProcessPoolExecutor,
+        finished: SimpleQueue[Future[FileResult]],
+        running: dict[Future[FileResult], FileTask],
+        *,
+        wait: bool,
+    ) -> Generator[FileResult, None, ProcessPoolExecutor]:
+        """The results of files that finished (`wait`: of every file in flight); returns
+        the pool to go on with, a fresh one if this one broke."""
+        while running and (wait or not finished.empty()):
+            future = finished.get()
+            if _broke(future):
+                finished.put(future)
+                return (yield from self._recover(pool, finished, running))
+            yield _result(future, running.pop(future))
+        return pool
 
     def _recover(
         self,
