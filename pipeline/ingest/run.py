@@ -96,9 +96,12 @@ def ingest(
         batch, staging = warehouse.new_staging()
         ledger = warehouse.ledger()
         planner = Planner(ledger, engine, str(staging), progress)
-        with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
-            probes = pool.map(probe, largest_first(paths))
+        hashing = ThreadPoolExecutor(max_workers=max(1, jobs))
+        try:
+            probes = hashing.map(probe, largest_first(paths))
             results = run_tasks(planner.tasks(probes), jobs, progress, executor, context)
+        finally:  # on a failure (Ctrl-C, a lost cluster), do not hash the rest first
+            hashing.shutdown(wait=True, cancel_futures=True)
         outcomes = [*results, *planner.settled]
         rows = new_rows(outcomes, ledger)
         committed = 0

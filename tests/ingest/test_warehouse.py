@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import shutil
 import threading
+import time
 from pathlib import Path
 
 import duckdb
@@ -210,3 +211,31 @@ def test_reading_starts_while_files_are_still_hashed(
     summary = run_ingest(inputs, tmp_path / "wh", jobs=1)
     assert waited == [True]
     assert summary.read == 3 and order == sorted(order, reverse=True)
+
+
+def test_an_interrupted_batch_stops_hashing(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Ctrl-C during the first read: the files not yet hashed are left alone, nothing is
+    committed."""
+    inputs = sorted(EVTX_SAMPLES.glob("*.evtx"))
+    hashed: list[Path] = []
+    real_probe = ingest_run.probe
+
+    def slow_probe(path: Path) -> object:
+        time.sleep(0.05)
+        hashed.append(path)
+        return real_probe(path)
+
+    def interrupted(task: FileTask) -> FileResult:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(ingest_run, "probe", slow_probe)
+    monkeypatch.setattr(ingest_run, "run_step", interrupted)
+    with pytest.raises(KeyboardInterrupt):
+        run_ingest(inputs, tmp_path / "wh", jobs=1)
+    assert 0 < len(hashed) < len(inputs) // 2
+    assert (
+        not (tmp_path / "wh" / CATALOG).exists()
+        or scalar(tmp_path / "wh", "select count(*) from events") == 0
+    )
