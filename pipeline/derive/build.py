@@ -43,11 +43,6 @@ _EVENT_FIELDS = list(ProfileEvent._fields)
 _LEAK_FIELDS = list(LeakRow._fields)
 
 
-def staged_facts_path(staging_dir: str, file_id: str) -> str:
-    """Where the per-file step puts the facts of a file's events parts."""
-    return str(Path(staging_dir) / f"{file_id}.facts-{rules()}.arrow")
-
-
 def needs_rebuild(parts: Mapping[str, Sequence[str]], new_events: Sequence[str] = ()) -> bool:
     """Whether the facts must be read again from `events`: the live facts or tables were
     built by other rules, or there were events (other than the batch's `new_events`) but

@@ -17,6 +17,7 @@ import functools
 import hashlib
 from collections.abc import Sequence
 from importlib import resources
+from pathlib import Path
 from typing import Final
 
 import orjson
@@ -59,6 +60,12 @@ def rules() -> str:
         for file in files:
             digest.update(file.name.encode() + b"\0" + file.read_bytes() + b"\0")
     return digest.hexdigest()[:12]
+
+
+def staged_facts_path(staging_dir: str, file_id: str) -> str:
+    """Where the per-file step puts the facts of a file's events parts; the name carries
+    the rules that read them, as every facts part's does."""
+    return str(Path(staging_dir) / f"{file_id}.facts-{rules()}.arrow")
 
 
 @functools.cache

@@ -15,8 +15,7 @@ import polars as pl
 
 from pipeline.decode import DECODERS
 from pipeline.decode.evtx import Engine
-from pipeline.derive.build import staged_facts_path
-from pipeline.derive.facts import PART, facts_of
+from pipeline.derive.facts import PART, facts_of, staged_facts_path
 from pipeline.records import DecodeStats, EventRow
 from pipeline.store.frame import frame
 

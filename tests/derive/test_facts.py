@@ -111,7 +111,7 @@ def test_facts_from_a_worker_of_other_rules_are_read_again(
     """A Dask worker on another Hivewatch version stages facts under its rules, maybe read
     differently; the client does not trust them and reads the batch's facts from the events
     it commits."""
-    real_path, real_facts = build.staged_facts_path, step.facts_of
+    real_path, real_facts = step.staged_facts_path, step.facts_of
 
     def other_path(staging_dir: str, file_id: str) -> str:
         return real_path(staging_dir, file_id).replace(rules(), "111111111111")
