@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import hashlib
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import NamedTuple
 
@@ -52,11 +52,21 @@ class Incident(NamedTuple):
 
 
 def group_incidents(
-    events: Sequence[ProfileEvent], families: Sequence[str], leaks: Sequence[LeakRow]
+    events: Sequence[ProfileEvent],
+    families: Sequence[str],
+    leaks: Sequence[LeakRow],
+    accounts: Mapping[str, str] | None = None,
 ) -> tuple[list[Incident], dict[int, int]]:
     """The incidents of `events` (`families[i]` is the os_family of `events[i]`), and which
-    incident each member event fell in (event index -> incident index)."""
-    account_sids = _account_sids(events)
+    incident each member event fell in (event index -> incident index).
+
+    `accounts` (`account_sids`) is by default read from `events`; a caller passing only the
+    members gives it read from every profile event."""
+    account_sids = (
+        accounts
+        if accounts is not None
+        else account_sids_of((e.user_name, e.user_sid, 1) for e in events)
+    )
     members = [i for i, e in enumerate(events) if e.role != "context"]
     members.sort(
         key=lambda i: (
@@ -125,16 +135,17 @@ def _incident(
     )
 
 
-def _account_sids(events: Sequence[ProfileEvent]) -> dict[str, str]:
-    """Account name (lower case) -> the SID events most often state beside it."""
+def account_sids_of(stated: Iterable[tuple[str | None, str | None, int]]) -> dict[str, str]:
+    """Account name (lower case) -> the SID events most often state beside it; `stated`:
+    (user_name, user_sid, how many events state that pair)."""
     seen: dict[str, Counter[str]] = {}
-    for event in events:
-        if event.user_name and event.user_sid:
-            seen.setdefault(event.user_name.lower(), Counter())[event.user_sid] += 1
+    for name, sid, count in stated:
+        if name and sid:
+            seen.setdefault(name.lower(), Counter())[sid] += count
     return {name: min(counts, key=lambda sid: (-counts[sid], sid)) for name, counts in seen.items()}
 
 
-def _user_key(event: ProfileEvent, account_sids: dict[str, str]) -> str:
+def _user_key(event: ProfileEvent, account_sids: Mapping[str, str]) -> str:
     if event.user_sid:
         return event.user_sid
     if event.user_name:
