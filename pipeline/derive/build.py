@@ -38,6 +38,7 @@ from pipeline.store.schemas import (
     Table,
 )
 
+MAX_FACTS_PARTS = 32  # at this many, the next build writes all facts as one part
 _ORDER = ["host", "time_created", "channel", "record_id"]
 _EVENT_FIELDS = list(ProfileEvent._fields)
 _LEAK_FIELDS = list(LeakRow._fields)
@@ -75,9 +76,12 @@ def commit_derived(
         facts = _kept(staged_facts, events.losers)
         if facts.height == 0 and all(parts.get(t.name) for t in DERIVED):
             return {}
-    if facts.height or not live_facts:
+    earlier = [pl.read_parquet([str(root / p) for p in live_facts])] if live_facts else []
+    everything = pl.concat([*earlier, facts.select(PROFILE_FACTS.names)])
+    if len(live_facts) >= MAX_FACTS_PARTS:  # a part per batch adds up: gather them in one
+        live_facts = [_write(root, PROFILE_FACTS, everything, batch)]
+    elif facts.height or not live_facts:
         live_facts.append(_write(root, PROFILE_FACTS, facts, batch))
-    everything = pl.read_parquet([str(root / p) for p in live_facts])
     written = {PROFILE_FACTS.name: live_facts}
     for name, frame in derived_frames(everything).items():
         written[name] = [_write(root, TABLES[name], frame, batch)]
