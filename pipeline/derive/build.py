@@ -129,18 +129,16 @@ def derived_frames(facts: pl.DataFrame) -> dict[str, pl.DataFrame]:
 def _with_family(profile: pl.DataFrame, versions: list[tuple[str | None, str]]) -> pl.DataFrame:
     """`profile` with `os_family`, decided per host (families.py) from each distinct
     (host, families of the event's catalog row)."""
-    joined = pl.col("families").list.join(";").alias("_families")
-    pairs = profile.select("host", joined).unique(maintain_order=True).rows()
-    decided = host_families(versions, ((host, tuple(text.split(";"))) for host, text in pairs))
-    chosen = pl.DataFrame(
-        [(host, text, family_of(host, tuple(text.split(";")), decided)) for host, text in pairs],
-        schema={"host": pl.String(), "_families": pl.String(), "os_family": pl.String()},
-        orient="row",
-    )
-    return (
-        profile.with_columns(joined)
-        .join(chosen, on=["host", "_families"], how="left", nulls_equal=True, maintain_order="left")
-        .drop("_families")
+    pairs = profile.select("host", "families").unique(maintain_order=True)
+    rows = [(host, tuple(families)) for host, families in pairs.iter_rows()]
+    decided = host_families(versions, rows)
+    chosen = [family_of(host, families, decided) for host, families in rows]
+    return profile.join(
+        pairs.with_columns(os_family=pl.Series(chosen, dtype=pl.String())),
+        on=["host", "families"],
+        how="left",
+        nulls_equal=True,
+        maintain_order="left",
     )
 
 
