@@ -24,6 +24,7 @@ from pipeline.derive.families import family_of, host_families
 from pipeline.derive.incidents import account_sids_of, group_incidents
 from pipeline.derive.offenders import rank_offenders
 from pipeline.derive.profile import LeakRow, ProfileEvent
+from pipeline.normalize.profile_catalog import family_from_version
 from pipeline.normalize.remediation import remediation_rows
 from pipeline.store.event_parts import EventCommit
 from pipeline.store.schemas import (
@@ -95,8 +96,7 @@ def derived_frames(facts: pl.DataFrame) -> dict[str, pl.DataFrame]:
     Python sees the incident members alone (events whose role is not `context`: about 2%
     of the profile events of the bench fleet); the rest is done on columns."""
     facts = facts.sort(_ORDER, nulls_last=True)
-    versions = facts.filter(pl.col("version").is_not_null()).select("host", "version").rows()
-    profile = _with_family(facts.filter(pl.col("kind").is_not_null()), versions)
+    profile = _with_family(facts.filter(pl.col("kind").is_not_null()), _last_versions(facts))
     indexed = profile.with_row_index("event")
     members = indexed.filter(pl.col("role") != "context")
     leak_frame = (
@@ -124,6 +124,21 @@ def derived_frames(facts: pl.DataFrame) -> dict[str, pl.DataFrame]:
         OFFENDERS.name: _frame(OFFENDERS, [tuple(o) for o in offenders]),
         REMEDIATION.name: _frame(REMEDIATION, [tuple(r) for r in remediation_rows()]),
     }
+
+
+def _last_versions(facts: pl.DataFrame) -> list[tuple[str | None, str]]:
+    """Per host, the last version text (in time order) that names a family: the one
+    `host_families` would decide by, whatever came before it. A host boots thousands of
+    times; its versions are a handful of texts, each read once here."""
+    booted = facts.filter(pl.col("version").is_not_null()).select("host", "version")
+    texts = booted.get_column("version").unique().to_list()
+    readable = [text for text in texts if family_from_version(text) is not None]
+    return (
+        booted.filter(pl.col("version").is_in(readable))
+        .group_by("host", maintain_order=True)
+        .last()
+        .rows()
+    )
 
 
 def _with_family(profile: pl.DataFrame, versions: list[tuple[str | None, str]]) -> pl.DataFrame:

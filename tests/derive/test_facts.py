@@ -3,6 +3,7 @@ keeps, and read again from `events` when the rules that read them change."""
 
 from __future__ import annotations
 
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
@@ -160,3 +161,39 @@ def test_many_batches_gather_their_facts_in_one_part(
     got, want = tables(root), tables(warehouse)
     for table in ("hive_leaks", "unload_incidents", "offenders"):
         assert got[table] == want[table], table
+
+
+def fact(host: str, minute: int, **values: object) -> dict[str, object]:
+    row: dict[str, object] = dict.fromkeys(PROFILE_FACTS.names)
+    row.update(host=host, channel="System", record_id=minute, leaks=[])
+    row["time_created"] = datetime(2004, 5, 1, 12, minute)
+    row.update(values)
+    return row
+
+
+def test_a_host_is_of_the_last_version_it_logged() -> None:
+    """An in-place upgrade: the last 6009 naming a version decides, whatever came before
+    or after it that names none; without 6009, the family all the host's events fit."""
+    boot = {"provider": "EventLog", "event_id": 6009}
+    event = {
+        "provider": "Userenv",
+        "event_id": 1517,
+        "kind": "hive_saved_while_in_use",
+        "role": "context",
+        "families": ["win2000", "xp2003"],
+    }
+    rows = [
+        fact("UPGRADED", 1, version="5.00. 2195 Service Pack 4 Uniprocessor Free", **boot),
+        fact("UPGRADED", 2, version="5.01. 2600 Service Pack 2 Uniprocessor Free", **boot),
+        fact("UPGRADED", 3, version="unreadable", **boot),
+        fact("UPGRADED", 4, **event),
+        fact("DOWNGRADED", 1, version="5.01. 2600 Service Pack 2 Uniprocessor Free", **boot),
+        fact("DOWNGRADED", 2, version="5.00. 2195 Service Pack 4 Uniprocessor Free", **boot),
+        fact("DOWNGRADED", 4, **event),
+        fact("UNLOGGED", 4, **event),
+        fact("UNLOGGED", 5, **{**event, "families": ["xp2003", "vista+"]}),
+    ]
+    facts = pl.DataFrame(rows, schema=PROFILE_FACTS.polars_schema, orient="row")
+    profile = build.derived_frames(facts)["profile_events"]
+    families = dict(profile.select("host", "os_family").unique().iter_rows())
+    assert families == {"UPGRADED": "xp2003", "DOWNGRADED": "win2000", "UNLOGGED": "xp2003"}
