@@ -108,13 +108,24 @@ def _losers(
         "  FROM r SEMI JOIN repeated d ON r._h = d._h)"
         " SELECT filename, file_row_number FROM ranked WHERE copy > 1"
     )
+    params: list[object] = []
     if live:
+        # Only live rows in the batch's time range can share an identity with it; the
+        # filter lets DuckDB skip the row groups of older batches by their statistics.
+        lo, hi, untimed = con.execute(
+            "SELECT min(time_created), max(time_created), bool_or(time_created IS NULL)"
+            f" FROM read_parquet({literal_list(parts)})"
+        ).fetchone() or (None, None, False)
+        when = ["time_created BETWEEN ? AND ?"] if lo is not None else []
+        params = [lo, hi] if lo is not None else []
+        when += ["time_created IS NULL"] if untimed else []
         sql += (
             " UNION SELECT filename, file_row_number FROM r SEMI JOIN"
-            f" (SELECT {key} FROM read_parquet({literal_list(live)})) e ON {same('r', 'e')}"
+            f" (SELECT {key} FROM read_parquet({literal_list(live)})"
+            f"  WHERE {' OR '.join(when) or 'false'}) e ON {same('r', 'e')}"
         )
     found: dict[str, list[int]] = defaultdict(list)
-    for filename, row in con.execute(sql).fetchall():
+    for filename, row in con.execute(sql, params).fetchall():
         found[filename].append(int(row))
     return dict(found)
 

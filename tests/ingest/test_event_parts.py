@@ -136,3 +136,30 @@ def test_parts_keep_the_declared_types(tmp_path: Path) -> None:
     declared = {c.name: c.sql_type for c in EVENTS.columns}
     declared["event_data"] = "VARCHAR"  # JSON is a view cast; Parquet holds its text
     assert dict(types) == declared
+
+
+def test_live_records_without_a_time_are_found_too(tmp_path: Path) -> None:
+    """The live side is read only over the batch's time range, and records whose time
+    could not be read (NULL) besides: a NULL is its own identity, as it is live."""
+
+    def untimed(parts: list[str]) -> list[str]:
+        for part in parts:
+            frame = pl.read_parquet(part)
+            null_time = pl.when(pl.int_range(pl.len()) < 10).then(None)
+            frame = frame.with_columns(
+                null_time.otherwise(pl.col("time_created")).alias("time_created")
+            )
+            frame.write_parquet(part)
+        return parts
+
+    first = untimed(stage([EVTX_SAMPLES / OVERLAPPING[0]], tmp_path / "s1"))
+    added, live_parts, _ = commit_event_parts(tmp_path, first, [], "b1")
+    live = committed(tmp_path, live_parts)
+    assert live["time_created"].null_count() == 10 and added == live.height
+
+    again = untimed(stage([EVTX_SAMPLES / OVERLAPPING[1]], tmp_path / "s2"))
+    added, relative, losers = commit_event_parts(
+        tmp_path, again, [str(tmp_path / r) for r in live_parts], "b2"
+    )
+    assert (added, relative) == (0, [])
+    assert sum(len(rows) for rows in losers.values()) == live.height
