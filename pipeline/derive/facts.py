@@ -75,14 +75,19 @@ def _pairs() -> frozenset[tuple[str, int]]:
 
 @functools.cache
 def _event_ids() -> list[int]:
-    """Every event id `candidates` can accept: a filter on one integer column first."""
+    """Every event id `candidates` can accept."""
     return sorted({event_id for _, event_id in _pairs()} | {VERSION_EVENT})
 
 
+def candidates(events: pl.LazyFrame) -> pl.LazyFrame:
+    """The events that may be profile events (the catalog lists their provider, compared
+    lower-cased, and id) or are version events. The id alone is tested first: one integer
+    column, and it turns most rows away."""
+    return events.filter(pl.col("event_id").is_in(_event_ids())).filter(_listed())
+
+
 @functools.cache
-def candidates() -> pl.Expr:
-    """Whether an event may be a profile event (the catalog lists its provider, compared
-    lower-cased, and id) or is a version event, on `events` columns."""
+def _listed() -> pl.Expr:
     keys = [f"{provider}\0{event_id}" for provider, event_id in sorted(_pairs())]
     key = pl.concat_str(
         [pl.col("provider").str.to_lowercase(), pl.col("event_id").cast(pl.String)],
@@ -99,16 +104,7 @@ def facts_of(events: pl.DataFrame) -> pl.DataFrame:
 
     Few Polars operations per call: the step calls this once per part, and on a fleet of
     small files each operation's fixed cost (~0.3 ms) would outweigh the reading."""
-    rows = (
-        events.lazy()
-        .with_row_index(ROW)
-        .filter(pl.col("event_id").is_in(_event_ids()))  # cheap first: most rows go here
-        .filter(candidates())
-        .select(ROW)
-        .collect()
-        .to_series()
-        .to_list()
-    )
+    rows = candidates(events.lazy().with_row_index(ROW)).select(ROW).collect()[ROW].to_list()
     if not rows:
         return pl.DataFrame(schema={ROW: pl.UInt32(), **PROFILE_FACTS.polars_schema})
     picked = events[rows] if len(rows) < events.height else events
@@ -133,8 +129,7 @@ def read_facts(event_files: Sequence[str]) -> pl.DataFrame:
     for reading a warehouse's facts again under new rules."""
     if not event_files:
         return pl.DataFrame(schema=PROFILE_FACTS.polars_schema)
-    scan = pl.scan_parquet(list(event_files))
-    picked = scan.filter(pl.col("event_id").is_in(_event_ids())).filter(candidates()).collect()
+    picked = candidates(pl.scan_parquet(list(event_files))).collect()
     return facts_of(picked).drop(ROW)
 
 
