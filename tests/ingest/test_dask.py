@@ -16,7 +16,15 @@ import pytest
 
 from pipeline.cli_common import EXIT_NOT_COMMITTED, EXIT_USAGE
 from pipeline.errors import UsageError
-from pipeline.ingest.dask_run import LOCAL, DaskRunner, check_scheduler, connect, staging_problem
+from pipeline.ingest.dask_run import (
+    BUNDLE_FILES,
+    LOCAL,
+    DaskRunner,
+    bundles,
+    check_scheduler,
+    connect,
+    staging_problem,
+)
 from pipeline.ingest.run import Summary, ingest
 from pipeline.ingest.step import FileResult, FileTask, run_step
 from pipeline.store.catalog import CATALOG
@@ -113,8 +121,8 @@ def die_on_doomed(task: FileTask) -> FileResult:
 def test_a_worker_dying_rejects_its_file_and_commits_the_rest(
     runner: DaskRunner, tmp_path: Path
 ) -> None:
-    # More files than twice the workers' threads: the scheduler queues them and a worker
-    # holds one file at a time, so the death is blamed on that file alone.
+    # The seven small files travel as one bundle; after it killed two workers, each file
+    # is tried alone, and the death is blamed on that file alone.
     hosts = [FLEET / "WS-3554.corp.contoso.com", FLEET / "RDS-8612.corp.contoso.com"]
     inputs = sorted(p for host in hosts for p in host.iterdir())
     assert DOOMED in inputs and len(inputs) > 4
@@ -130,6 +138,41 @@ def test_a_worker_dying_rejects_its_file_and_commits_the_rest(
     reference = tmp_path / "reference"
     run_ingest([p for p in inputs if p != DOOMED], reference)
     assert rows(root, "events") == rows(reference, "events")
+
+
+BROKEN = FLEET / "RDS-8612.corp.contoso.com" / "System.evtx"  # its step raises
+
+
+def raise_on_broken(task: FileTask) -> FileResult:
+    if Path(task.path) == BROKEN:
+        raise ValueError("a share that hiccuped")
+    return run_step(task)
+
+
+def test_a_step_failing_in_a_bundle_rejects_only_its_file(
+    runner: DaskRunner, tmp_path: Path
+) -> None:
+    inputs = sorted((FLEET / "RDS-8612.corp.contoso.com").iterdir())
+    assert BROKEN in inputs and len(inputs) > 1
+    failing = DaskRunner(runner.client, "local", step=raise_on_broken, retries=0)
+    summary = ingest(inputs, Warehouse(tmp_path / "wh"), jobs=2, engine="auto", executor=failing)
+
+    assert summary.rejected == [(str(BROKEN), "worker failed: ValueError: a share that hiccuped")]
+    assert summary.read == len(inputs) - 1
+
+
+def task(name: str, size: int) -> FileTask:
+    return FileTask(name, name, "evtx", size, "auto", "/staging")
+
+
+def test_small_files_are_bundled_up_to_a_size_and_a_count() -> None:
+    mb = 1_000_000
+    sizes = [("big", 5 * mb), ("a", 3 * mb), ("b", 2 * mb), *((f"s{i}", mb) for i in range(5))]
+    got = [[t.path for t in b] for b in bundles([task(*s) for s in sizes], 4 * mb)]
+    assert got == [["big"], ["a", "b"], ["s0", "s1", "s2", "s3"], ["s4"]]
+    tiny = [task(f"t{i}", 10) for i in range(BUNDLE_FILES * 2 + 1)]
+    assert [len(b) for b in bundles(tiny, 4 * mb)] == [BUNDLE_FILES, BUNDLE_FILES, 1]
+    assert list(bundles([], mb)) == []
 
 
 def test_an_unreachable_scheduler_commits_nothing(tmp_path: Path) -> None:
