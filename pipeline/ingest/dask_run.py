@@ -46,8 +46,9 @@ MAX_GROUP = 64  # tasks submitted at once, at most (see DaskRunner.run)
 BUNDLE_BYTES = 4_000_000  # small files go to a worker together, this much input a task
 BUNDLE_FILES = 8  # and at most this many, so that a small batch still spreads
 RETRIES = 2  # an exception in the step (a shared mount that hiccuped) is tried again
-# Files are coarse tasks without dependencies: a worker holds only the file it is reading,
-# so a worker's death is blamed on that file alone and not on files queued behind it.
+# Tasks are coarse and without dependencies: a worker holds only the bundle it is reading,
+# so a worker's death is blamed on that bundle alone (whose files are then tried one by
+# one), and not on bundles queued behind it.
 # The workers' statistical profiler (a stack sample every 10 ms, for a dashboard the local
 # cluster does not serve) is off: the step is pure Python and every sample takes the GIL.
 LOCAL_CONFIG = {
@@ -75,19 +76,12 @@ class DaskRunner:
     """Runs FileTasks on the workers of a connected Dask client."""
 
     def __init__(
-        self,
-        client: Client,
-        where: str,
-        *,
-        step: Step = run_step,
-        retries: int = RETRIES,
-        bundle_bytes: int = BUNDLE_BYTES,
+        self, client: Client, where: str, *, step: Step = run_step, retries: int = RETRIES
     ) -> None:
         self.client = client
         self.where = where  # the scheduler, for messages
         self.step = step
         self.retries = retries
-        self.bundle_bytes = bundle_bytes
 
     def run(self, tasks: Iterable[FileTask]) -> Iterator[FileResult]:
         """Submit the tasks as they arrive (the batch hands them over largest file first),
@@ -97,7 +91,7 @@ class DaskRunner:
         One submission of many tasks costs the scheduler much less than as many single
         ones (~0.7 ms a task on a local cluster), so the first bundle goes out alone, at
         once, then groups of 2, 4, ... up to `MAX_GROUP`."""
-        pending = bundles(tasks, self.bundle_bytes)
+        pending = bundles(tasks, BUNDLE_BYTES)
         first = next(pending, None)
         if first is None:
             return
