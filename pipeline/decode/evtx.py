@@ -276,7 +276,10 @@ def _render(
     outside it is stale slack whose templates may be gone, and is skipped.
     """
     try:
-        return row_from_element(etree.fromstring(record.xml()), record_id)
+        # python-evtx leaves a carriage return in a value as it is, and an XML parser reads
+        # a raw CR LF as LF; as a character reference it survives, as in pyevtx-rs's JSON.
+        xml = record.xml().replace("\r", "&#13;")
+        return row_from_element(etree.fromstring(xml), record_id)
     except Exception as exc:  # damage shows as many exception types inside python-evtx
         reason = _one_line(f"{type(exc).__name__}: {exc}")
         if not declared:

@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import orjson
 import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.decode.evtx import read_evtx
 from pipeline.records import DecodeStats, EventRow
 from pipeline.store.frame import frame
-from tests.conftest import EVTX_SAMPLES, sample_floors
+from tests.conftest import EVTX_SAMPLES, ROOT, sample_floors
 
 FLOORS = sample_floors()
 
@@ -76,6 +77,23 @@ def test_engines_agree_on_the_system_fields() -> None:
     typed_rust = frame(rust, "evtx", "f").select(fields).sort("record_id")
     typed_python = frame(python, "evtx", "f").select(fields).sort("record_id")
     assert_frame_equal(typed_rust, typed_python)
+
+
+def test_engines_keep_the_same_line_breaks_in_values() -> None:
+    # A 1530 DETAIL is CR LF separated; an XML parser would read python-evtx's raw CR LF as LF.
+    path = ROOT / "fixtures" / "RDS-8612.corp.contoso.com" / "Application.evtx"
+    rust, _ = read(path, "rust")
+    python, _ = read(path, "python")
+    details = {
+        engine: {
+            r.record_id: orjson.loads(r.event_data)["Detail"]
+            for r in rows
+            if r.event_data and '"Detail"' in r.event_data
+        }
+        for engine, rows in (("rust", rust), ("python", python))
+    }
+    assert details["rust"] and all("\r\n" in text for text in details["rust"].values())
+    assert details["python"] == details["rust"]
 
 
 def test_classic_and_named_payloads() -> None:
