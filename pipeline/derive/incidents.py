@@ -18,7 +18,8 @@ The grouping rule (docs/incidents.md):
    hive (1530), else `uphclean` if UPHClean closed or remapped handles (1201, 1401), else
    `none`. `user_sid` and `user_name` are the first each member states (None when none
    does), `event_ids` the distinct event ids, `processes` and `keys` the distinct process
-   names and keys of the leaks its events name, all sorted (keys case-insensitively).
+   names and keys of the leaks its events name, all sorted. Keys compare case-insensitively:
+   each is listed once, in the spelling most of those leaks use (ties: the smallest).
 6. `incident_id` is a hash of host, user and start time: stable across rebuilds.
 """
 
@@ -31,6 +32,7 @@ from datetime import datetime, timedelta
 from typing import NamedTuple
 
 from pipeline.derive.profile import LeakRow, ProfileEvent
+from pipeline.normalize.leaks import key_spellings
 from pipeline.normalize.profile_catalog import CLASS_PRECEDENCE, REMEDIES
 
 WINDOW = timedelta(minutes=15)
@@ -131,7 +133,7 @@ def _incident(
         remediated_by=min(remedies, key=REMEDIES.index) if remedies else "none",
         event_ids=sorted({e.event_id for e in members if e.event_id is not None}),
         processes=sorted({leak.process_name for leak in leaks}),
-        keys=sorted({leak.key for leak in leaks}, key=lambda k: (k.lower(), k)),
+        keys=key_spellings(leak.key for leak in leaks),
     )
 
 

@@ -9,12 +9,12 @@ by process name, then lower-cased key, so the order is total.
 
 from __future__ import annotations
 
-from collections import Counter
 from collections.abc import Mapping, Sequence
 from datetime import datetime
 from typing import NamedTuple
 
 from pipeline.derive.profile import LeakRow
+from pipeline.normalize.leaks import key_spellings
 
 
 class Offender(NamedTuple):
@@ -33,12 +33,11 @@ def rank_offenders(leaks: Sequence[LeakRow], incident_of: Mapping[int, int]) -> 
         pairs.setdefault((leak.process_name, leak.key.lower()), []).append(leak)
     rows: list[Offender] = []
     for (process, _), named in pairs.items():
-        spellings = Counter(leak.key for leak in named)
         times = [leak.time_created for leak in named]
         rows.append(
             Offender(
                 process_name=process,
-                key=min(spellings, key=lambda k: (-spellings[k], k)),
+                key=key_spellings(leak.key for leak in named)[0],
                 incidents=len({incident_of[x.event] for x in named if x.event in incident_of}),
                 hosts=len({leak.host for leak in named}),
                 users=len({leak.user_sid for leak in named if leak.user_sid}),

@@ -127,9 +127,20 @@ def incident_entry(incident: Incident, host_os: str) -> dict[str, Any]:
         "events": [{**event_ref(e.record), "class": e.event_class} for e in incident.events],
         "context_events": [event_ref(r) for r in incident.context],
         "processes": sorted({leak["process_name"] for leak in leaks}),
-        "keys": sorted({leak["key"] for leak in leaks}, key=str.lower),
+        "keys": _one_spelling_each([leak["key"] for leak in leaks]),
         "leaks": leaks,
     }
+
+
+def _one_spelling_each(keys: list[str]) -> list[str]:
+    """Keys compare case-insensitively: one entry per key, in its most used spelling (ties:
+    the smallest), ordered by the lower-cased key."""
+    by_key: dict[str, Counter[str]] = {}
+    for key in keys:
+        by_key.setdefault(key.lower(), Counter())[key] += 1
+    return [
+        min(by_key[lower].items(), key=lambda kv: (-kv[1], kv[0]))[0] for lower in sorted(by_key)
+    ]
 
 
 def offenders(incidents: list[dict[str, Any]]) -> list[dict[str, Any]]:

@@ -203,3 +203,20 @@ def test_offenders_compare_keys_case_insensitively() -> None:
         3,
         2,
     )
+
+
+def test_an_incident_lists_a_key_once_in_its_most_used_spelling() -> None:
+    logoff = [
+        leak_1530(
+            "WS1",
+            T0,
+            SID_A,
+            (4, "Windows\\svchost.exe", "\\SOFTWARE\\X"),
+            (5, "Windows\\wbem\\WmiPrvSE.exe", "\\Software\\X"),
+            (6, "Windows\\explorer.exe", "\\Software\\X"),
+        ),
+    ]
+    events, leaks = profile_events(logoff)
+    (incident,), _ = group_incidents(events, ["vista+"], leaks)
+    assert incident.keys == ["HKCU\\Software\\X"]
+    assert incident.processes == ["explorer.exe", "svchost.exe", "wmiprvse.exe"]

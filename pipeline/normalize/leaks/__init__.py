@@ -8,10 +8,19 @@ never raise on odd text: damage becomes a counted problem, not an exception or s
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterable
 from typing import Final, NamedTuple
 
-__all__ = ["MAX_SNIPPET", "Leak", "LeakReport", "merge_leaks", "problem", "read_int"]
+__all__ = [
+    "MAX_SNIPPET",
+    "Leak",
+    "LeakReport",
+    "key_spellings",
+    "merge_leaks",
+    "problem",
+    "read_int",
+]
 
 MAX_SNIPPET: Final = 200  # characters of an unreadable line kept in a problem
 
@@ -49,6 +58,16 @@ def merge_leaks(leaks: Iterable[Leak]) -> tuple[Leak, ...]:
         seen = merged.get(ident)
         merged[ident] = leak if seen is None else seen._replace(handles=seen.handles + leak.handles)
     return tuple(merged.values())
+
+
+def key_spellings(keys: Iterable[str]) -> list[str]:
+    """One entry per key, comparing case-insensitively, in the spelling most of `keys` use
+    (ties: the smallest), sorted case-insensitively."""
+    counts = Counter(keys)
+    best: dict[str, str] = {}
+    for key in sorted(counts, key=lambda k: (-counts[k], k)):
+        best.setdefault(key.lower(), key)
+    return [best[lower] for lower in sorted(best)]
 
 
 def problem(line_no: int, reason: str, text: str) -> str:
