@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 
+from pipeline.derive.families import host_families
 from pipeline.normalize import profile_catalog as pc
 from pipeline.synth import background as B
 from pipeline.synth import catalog as C
@@ -99,6 +100,17 @@ def test_leak_rows() -> None:
     assert e1530.sid_from_leak
     assert e1530.user_sid == "@leak"
     assert [e for e in pc.entries() if e.sid_from_leak] == [e1530]
+
+
+def test_a_userenv_1509_takes_the_family_of_its_host() -> None:
+    # Vista and later log 1509 as "User Profiles General" or by its alias, Userenv, as XP
+    # does: the host's other events decide which generation logged it.
+    copy = pc.lookup("Userenv", 1509, "Application")
+    vista = pc.lookup(PROFSVC, 1530, "Application")
+    xp = pc.lookup("Userenv", 1517, "Application")
+    assert copy is not None and vista is not None and xp is not None
+    events = [("V", vista.families), ("V", copy.families), ("X", xp.families), ("X", copy.families)]
+    assert host_families([], events) == {"V": "vista+", "X": "xp2003"}
 
 
 def test_catalog_pairs() -> None:
