@@ -2,9 +2,11 @@
 
 The workers' parts already have the `events` columns, so the commit rewrites only what it
 must. DuckDB reads the identity columns alone to find the losing copies: a row whose
-identity is already live, or that an earlier copy in the batch holds (the copy from the
-file with the smallest file_id wins, then the first in that file, so the result does not
-depend on the order files finished). A large part with no losing row is renamed into
+identity is already live, or that a better copy in the batch holds. A copy from a file read
+cleanly beats one from a file read with problems (`doubtful`: a chunk whose checksum does
+not match may hold altered text, a damaged record only its header); then the smallest
+file_id wins, then the first in that file, so the result does not depend on the order files
+finished. A large part with no losing row is renamed into
 `events/` as it is; the rest are merged, losers dropped, into parts of up to `MERGE_ROWS`
 rows, so that many small input files do not become many small parts.
 """
@@ -13,7 +15,7 @@ from __future__ import annotations
 
 import os
 from collections import defaultdict
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from pathlib import Path
 from typing import NamedTuple
 
@@ -35,16 +37,20 @@ class EventCommit(NamedTuple):
 
 
 def commit_event_parts(
-    root: Path, staged: Sequence[str], live: Sequence[str], batch: str
+    root: Path,
+    staged: Sequence[str],
+    live: Sequence[str],
+    batch: str,
+    doubtful: Collection[str] = (),
 ) -> EventCommit:
     """Move the batch's new distinct events into `events/`. `staged` and `live` are
-    absolute paths."""
+    absolute paths; `doubtful` the file_ids of files read with problems."""
     if not staged:
         return EventCommit(0, [], {})
     ordered = sorted(staged, key=lambda p: Path(p).name)  # <file_id>.<index>.parquet
     with duckdb.connect() as con:  # one connection: each costs ~15 ms to open
         counts = _row_counts(con, ordered)
-        losers = _losers(con, ordered, live)
+        losers = _losers(con, ordered, live, doubtful)
     (root / EVENTS.name).mkdir(exist_ok=True)
     written: list[str] = []
 
@@ -83,9 +89,12 @@ def _row_counts(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> dict[st
 
 
 def _losers(
-    con: duckdb.DuckDBPyConnection, parts: Sequence[str], live: Sequence[str]
+    con: duckdb.DuckDBPyConnection,
+    parts: Sequence[str],
+    live: Sequence[str],
+    doubtful: Collection[str],
 ) -> dict[str, list[int]]:
-    """Staged part -> the row numbers in it whose identity is live or held by an earlier copy.
+    """Staged part -> the row numbers in it whose identity is live or held by a better copy.
 
     Only identities seen more than once in the batch are ranked: sorting every row by its
     file name costs more than finding the few that repeat. Repeats are found on a hash of
@@ -104,11 +113,12 @@ def _losers(
         f"  FROM read_parquet({literal_list(parts)}, filename = true, file_row_number = true)),"
         " repeated AS (SELECT _h FROM r GROUP BY _h HAVING count(*) > 1),"
         f" ranked AS (SELECT r.*, row_number() OVER (PARTITION BY {key}"
-        "   ORDER BY file_id, filename, file_row_number) AS copy"
+        "   ORDER BY list_contains(?::VARCHAR[], file_id), file_id, filename, file_row_number)"
+        "   AS copy"
         "  FROM r SEMI JOIN repeated d ON r._h = d._h)"
         " SELECT filename, file_row_number FROM ranked WHERE copy > 1"
     )
-    params: list[object] = []
+    params: list[object] = [sorted(doubtful)]
     if live:
         # Only live rows in the batch's time range can share an identity with it; the
         # filter lets DuckDB skip the row groups of older batches by their statistics.
@@ -117,7 +127,7 @@ def _losers(
             f" FROM read_parquet({literal_list(parts)})"
         ).fetchone() or (None, None, False)
         when = ["time_created BETWEEN ? AND ?"] if lo is not None else []
-        params = [lo, hi] if lo is not None else []
+        params += [lo, hi] if lo is not None else []
         when += ["time_created IS NULL"] if untimed else []
         sql += (
             " UNION SELECT filename, file_row_number FROM r SEMI JOIN"

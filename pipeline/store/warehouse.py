@@ -117,7 +117,8 @@ class Warehouse:
         then the catalog swap."""
         parts = read_parts(self.root)
         live = [str(self.root / f) for f in parts[EVENTS.name]]
-        events = commit_event_parts(self.root, event_parts, live, batch)
+        doubtful = ledger_rows.filter(pl.col("status") == "partial")["file_id"].to_list()
+        events = commit_event_parts(self.root, event_parts, live, batch, doubtful)
         parts[EVENTS.name].extend(events.parts)
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"

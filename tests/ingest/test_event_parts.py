@@ -1,6 +1,6 @@
 """The commit's event parts: large clean parts kept as they are, the rest merged, and the
-result exactly one row per identity, the copy from the smallest file_id, whatever path a
-part took."""
+result exactly one row per identity, the copy from the smallest file_id (among files read
+cleanly: test_warehouse), whatever path a part took."""
 
 from __future__ import annotations
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import shutil
 import threading
 import time
@@ -17,7 +18,9 @@ from pipeline.ingest.run import Summary
 from pipeline.ingest.step import FileResult, FileTask
 from pipeline.records import DecodeStats
 from pipeline.store.catalog import CATALOG
-from tests.conftest import EVTX_SAMPLES, SAMPLES, run_ingest
+from tests.conftest import EVTX_SAMPLES, ROOT, SAMPLES, run_ingest
+
+FIXTURES = ROOT / "fixtures"
 
 
 def scalar(root: Path, sql: str) -> object:
@@ -91,6 +94,44 @@ def test_overlap_within_one_batch_in_either_order(tmp_path: Path) -> None:
     summary = run_ingest([folder], root, jobs=2)
     assert summary.records > 1601 and summary.new_events == 1601
     assert scalar(root, "select count(distinct record_id) from events") == 1601
+
+
+def test_an_intact_copy_beats_a_copy_whose_chunk_checksum_fails(tmp_path: Path) -> None:
+    # A byte flipped inside a 1530 DETAIL still parses, into altered text; the chunk's
+    # checksum gives it away. The altered file's sha256 is made to sort first, so that the
+    # tie-break by file_id alone would keep the altered copy.
+    intact = FIXTURES / "RDS-8612.corp.contoso.com" / "Application.evtx"
+    original = intact.read_bytes()
+    folder = tmp_path / "in"
+    folder.mkdir()
+    (folder / "Application.evtx").write_bytes(original)
+    altered = _altered_first(original, "_Classes".encode("utf-16-le"))
+    (folder / "Application-vss.evtx").write_bytes(altered)
+    root = tmp_path / "wh"
+    run_ingest([folder], root)
+    assert scalar(root, "select count(*) from ingest_files where status = 'partial'") == 1
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        kept = con.execute("select event_data from events order by record_id").fetchall()
+    alone = tmp_path / "alone"
+    run_ingest([intact], alone)
+    with duckdb.connect(str(alone / CATALOG), read_only=True) as con:
+        want = con.execute("select event_data from events order by record_id").fetchall()
+    assert kept == want
+
+
+def _altered_first(data: bytes, text: bytes) -> bytes:
+    """`data` with one letter of one occurrence of `text` changed, such that the result's
+    sha256 sorts before the original's."""
+    digest = hashlib.sha256(data).hexdigest()
+    position = data.find(text)
+    while position != -1:
+        for letter in b"DEFGH":
+            altered = bytearray(data)
+            altered[position + 2] = letter  # the "C" of "_Classes", in UTF-16LE
+            if hashlib.sha256(altered).hexdigest() < digest:
+                return bytes(altered)
+        position = data.find(text, position + 1)
+    raise AssertionError("no alteration sorts first")
 
 
 def test_reingest_adds_nothing_and_reads_nothing(
