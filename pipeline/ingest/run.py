@@ -19,6 +19,7 @@ import polars as pl
 
 from pipeline.decode.evtx import Engine
 from pipeline.derive.build import commit_derived, needs_rebuild
+from pipeline.errors import UsageError
 from pipeline.ingest.local_pool import LocalPool
 from pipeline.ingest.step import FileResult, FileTask, run_step
 from pipeline.read.probe import Probe, probe, walk
@@ -88,8 +89,12 @@ def ingest(
     new, largest first, so hashing a large batch overlaps reading it."""
     started = time.perf_counter()
     context = worker_context() if executor is None and jobs > 1 else None
+    root = warehouse.root.resolve()
+    inputs = list(inputs)
+    for given in inputs:
+        if _inside(given, root):
+            raise UsageError(f"{given} is the warehouse or inside it; give the folders of logs")
     with warehouse.writing():
-        root = warehouse.root.resolve()
         paths = [p for p in walk(inputs) if not _inside(p, root)]
         if progress is not None:
             progress.planned(len(paths))
@@ -269,5 +274,5 @@ def _inside(path: Path, root: Path) -> bool:
     """Files of the warehouse itself are never inputs, even when a parent folder is offered."""
     try:
         return path.resolve().is_relative_to(root)
-    except OSError:
+    except (OSError, RuntimeError):  # RuntimeError: a symbolic link loop; `probe` says so
         return False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import os
+import stat
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
@@ -27,21 +28,45 @@ class Probe:
 def walk(inputs: Iterable[Path]) -> Iterator[Path]:
     """Files named, and files under directories named (recursively, in name order).
 
-    A path that does not exist is yielded as is; `probe` reports it.
+    Symbolic links to folders are followed, each folder read once however many links lead
+    to it (a link back up the tree is no loop). A path that does not exist, and a folder
+    that cannot be listed, are yielded as they are: `probe` says why they cannot be read.
     """
     for root in inputs:
         if root.is_dir():
-            for folder, dirs, files in os.walk(root):
-                dirs.sort()
-                for name in sorted(files):
-                    yield Path(folder) / name
+            yield from _walk_folder(root)
         else:
             yield root
+
+
+def _walk_folder(root: Path) -> Iterator[Path]:
+    unlistable: list[Path] = []
+    seen: set[tuple[int, int]] = set()
+    for folder, dirs, files in os.walk(
+        root, followlinks=True, onerror=lambda e: unlistable.append(Path(e.filename))
+    ):
+        yield from unlistable
+        unlistable.clear()
+        status = os.stat(folder)
+        if (status.st_dev, status.st_ino) in seen:
+            dirs.clear()
+            continue
+        seen.add((status.st_dev, status.st_ino))
+        dirs.sort()
+        for name in sorted(files):
+            yield Path(folder) / name
+    yield from unlistable
 
 
 def probe(path: Path) -> Probe:
     """Hash and sniff one file; an unreadable path becomes a Probe with an error."""
     try:
+        mode = path.stat().st_mode
+        if stat.S_ISDIR(mode):
+            os.listdir(path)  # a folder `walk` could not list fails here with the reason
+            return Probe(str(path), None, None, None, "is a directory")
+        if not stat.S_ISREG(mode):  # opening a named pipe would wait for a writer for ever
+            return Probe(str(path), None, None, None, "not a regular file (a pipe or device)")
         digest = hashlib.sha256()
         size = 0
         with path.open("rb") as handle:
@@ -51,8 +76,6 @@ def probe(path: Path) -> Probe:
             while block := handle.read(_BLOCK):
                 digest.update(block)
                 size += len(block)
-    except IsADirectoryError:
-        return Probe(str(path), None, None, None, "is a directory")
     except FileNotFoundError:
         return Probe(str(path), None, None, None, "no such file")
     except PermissionError:

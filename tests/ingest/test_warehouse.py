@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import os
 import shutil
 import threading
 import time
@@ -13,6 +14,7 @@ import polars as pl
 import pytest
 
 from pipeline.decode.evtx import read_evtx
+from pipeline.errors import UsageError
 from pipeline.ingest import run as ingest_run
 from pipeline.ingest.run import Summary
 from pipeline.ingest.step import FileResult, FileTask
@@ -172,6 +174,39 @@ def test_unreadable_inputs_are_rejected_rows_and_the_rest_commits(tmp_path: Path
     }
     assert scalar(root, "select count(*) from events") == 5
     assert scalar(root, "select count(*) from ingest_files where status = 'rejected'") == 3
+
+
+def test_links_are_followed_once_and_odd_entries_rejected(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    shutil.copy(EVTX_SAMPLES / "TestLogX.evtx", folder / "good.evtx")
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    shutil.copy(EVTX_SAMPLES / "pyevtx-system.evtx", elsewhere / "System.evtx")
+    (folder / "linked").symlink_to(elsewhere, target_is_directory=True)
+    (folder / "up").symlink_to(folder, target_is_directory=True)  # a loop back up the tree
+    (folder / "a.evtx").symlink_to(folder / "b.evtx")
+    (folder / "b.evtx").symlink_to(folder / "a.evtx")
+    os.mkfifo(folder / "pipe.evtx")  # opening it would wait for a writer for ever
+    root = tmp_path / "wh"
+    summary = run_ingest([folder], root)
+    assert dict(summary.rejected) == {
+        str(folder / "a.evtx"): "cannot read: Too many levels of symbolic links",
+        str(folder / "b.evtx"): "cannot read: Too many levels of symbolic links",
+        str(folder / "pipe.evtx"): "not a regular file (a pipe or device)",
+    }
+    assert summary.read == 2 and summary.duplicates == 0
+    assert scalar(root, "select count(*) from events") == 5 + 1601
+
+
+def test_the_warehouse_is_no_input(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    shutil.copy(EVTX_SAMPLES / "TestLogX.evtx", tmp_path / "good.evtx")
+    run_ingest([tmp_path / "good.evtx"], root)
+    with pytest.raises(UsageError, match="is the warehouse or inside it"):
+        run_ingest([root / "events"], root)
+    summary = run_ingest([tmp_path], root)  # a parent of the warehouse: its files are skipped
+    assert summary.offered == 1 and summary.unchanged == 1 and not summary.rejected
 
 
 def test_header_destroyed_file_is_still_sniffed_as_evtx(tmp_path: Path) -> None:
