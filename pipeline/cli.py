@@ -9,7 +9,7 @@ import click
 
 from pipeline.cli_common import debug_option, guarded, output_options, warehouse_option
 from pipeline.cli_report import report
-from pipeline.errors import UsageError
+from pipeline.errors import HivewatchError, UsageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -129,10 +129,15 @@ def query(
 
 
 def emit(text: str, output: Path | None) -> None:
-    if output is None:
+    """To stdout (no -o, or `-o -`), else into the file, making its folder if need be."""
+    if output is None or str(output) == "-":
         click.echo(text, nl=False)
-    else:
+        return
+    try:
+        output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
+    except OSError as exc:
+        raise HivewatchError(f"cannot write {output}: {exc.strerror or exc}") from None
 
 
 @main.command()

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import traceback
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, NoReturn, TypeVar
@@ -43,7 +44,10 @@ def debug_option(command: F) -> F:
 
 def output_options(command: F) -> F:
     command = click.option(
-        "-o", "--output", type=click.Path(dir_okay=False, path_type=Path), help="Write to FILE."
+        "-o",
+        "--output",
+        type=click.Path(dir_okay=False, path_type=Path),
+        help="Write to FILE (its folder is made if need be); - is stdout.",
     )(command)
     command = click.option(
         "--format",
@@ -65,26 +69,35 @@ def output_options(command: F) -> F:
 
 
 def fail(message: str, code: int) -> NoReturn:
-    click.echo(f"hivewatch: {message}", err=True)
+    click.echo(f"hivewatch: {one_line(message)}", err=True)
     sys.exit(code)
 
 
+def one_line(message: str) -> str:
+    """DuckDB's messages can carry the statement and a caret on lines of their own."""
+    return " ".join(line.strip() for line in message.splitlines() if line.strip())
+
+
 def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
-    """Run `action`; turn library errors into one line on stderr and an exit code."""
+    """Run `action`; turn library errors into one line on stderr and an exit code. With
+    `debug`, the traceback is shown as well, and the exit code stays the same."""
     try:
         code = action()
     except UsageError as exc:
-        if debug:
-            raise
+        _traceback(debug)
         fail(str(exc), EXIT_USAGE)
     except HivewatchError as exc:  # another writer holds the warehouse, or the like
-        if debug:
-            raise
+        _traceback(debug)
         fail(str(exc), EXIT_NOT_COMMITTED)
     except KeyboardInterrupt:
         fail("interrupted; nothing of the current batch was committed", EXIT_NOT_COMMITTED)
     except Exception as exc:
-        if debug:
-            raise
-        fail(f"internal error: {type(exc).__name__}: {exc} (run with --debug)", EXIT_NOT_COMMITTED)
+        _traceback(debug)
+        hint = "" if debug else " (run with --debug)"
+        fail(f"internal error: {type(exc).__name__}: {exc}{hint}", EXIT_NOT_COMMITTED)
     sys.exit(code)
+
+
+def _traceback(debug: bool) -> None:
+    if debug:
+        traceback.print_exc(file=sys.stderr)

@@ -37,7 +37,7 @@ FORMATS = ("html", "md", "csv", "json")
     type=click.Path(),
     help="A file to write (replaced), or a directory (existing, or ending in /) to get a new"
     " dated file hivewatch-report-YYYY-MM-DD.EXT that never overwrites an earlier one."
-    " Default: stdout.",
+    " Default, or -: stdout.",
 )
 @debug_option
 def report(
@@ -55,7 +55,7 @@ def report(
         from pipeline.report.output import choose_format, destination
         from pipeline.report.run import make_report
 
-        target = destination(output)
+        target = destination(None if output == "-" else output)
         chosen = choose_format(fmt, target)
         outcome = make_report(warehouse, since, chosen, target, datetime.now(UTC))
         if outcome.written is None:

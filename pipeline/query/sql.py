@@ -25,7 +25,7 @@ from typing import Any
 
 import duckdb
 
-from pipeline.errors import UsageError
+from pipeline.errors import HivewatchError, UsageError
 from pipeline.query import named
 from pipeline.store.catalog import CATALOG, read_parts, view_sql
 from pipeline.store.schemas import TABLES
@@ -56,7 +56,12 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
         for name, files in parts.items():
             if TABLES[name].internal:
                 continue
-            con.execute(view_sql(TABLES[name], [str((root / f).resolve()) for f in files], True))
+            paths = [str((root / f).resolve()) for f in files]
+            try:
+                con.execute(view_sql(TABLES[name], paths, True))
+            except duckdb.IOException as exc:  # a part the catalog lists is gone or unreadable
+                damaged = f"the warehouse at {root} is damaged: {one_line(exc)}"
+                raise HivewatchError(damaged) from None
         declare_staging(con)
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
         con.execute("SET enable_external_access = false")

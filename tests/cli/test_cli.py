@@ -164,6 +164,32 @@ def test_named_queries(warehouse: str) -> None:
     assert "no query named" in one_line_error(hivewatch("query", "nope", "-w", warehouse), 2)
 
 
-def test_debug_shows_the_traceback(tmp_path: Path) -> None:
+def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path: Path) -> None:
     result = hivewatch("sql", "select 1", "-w", str(tmp_path / "none"), "--debug")
-    assert result.exit_code != 0 and result.exception is not None
+    assert result.exit_code == 2
+    assert "Traceback" in result.stderr and "UsageError" in result.stderr
+    assert result.stderr.strip().splitlines()[-1].startswith("hivewatch: no warehouse")
+
+
+def test_output_into_a_new_folder_or_to_stdout(warehouse: str, tmp_path: Path) -> None:
+    target = tmp_path / "new" / "folder" / "out.csv"
+    into = hivewatch("sql", "select 42 as n", "--format", "csv", "-o", str(target), "-w", warehouse)
+    assert into.exit_code == 0 and target.read_text() == "n\n42\n"
+    dash = hivewatch("sql", "select 42 as n", "--format", "csv", "-o", "-", "-w", warehouse)
+    assert dash.exit_code == 0 and dash.stdout == "n\n42\n"
+    blocked = tmp_path / "file"
+    blocked.write_text("")
+    line = one_line_error(
+        hivewatch("sql", "select 1", "-o", str(blocked / "x.csv"), "-w", warehouse), 3
+    )
+    assert line.startswith(f"hivewatch: cannot write {blocked / 'x.csv'}")
+
+
+def test_a_part_missing_from_the_warehouse_is_one_line(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    ingested = hivewatch("ingest", str(EVTX_SAMPLES / "TestLogX.evtx"), "-w", str(root))
+    assert ingested.exit_code == 0
+    for part in (root / "events").glob("*.parquet"):
+        part.unlink()
+    line = one_line_error(hivewatch("sql", "select count(*) from events", "-w", str(root)), 3)
+    assert f"the warehouse at {root} is damaged" in line and "No files found" in line
