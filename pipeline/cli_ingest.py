@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import signal
 import sys
-from contextlib import AbstractContextManager, nullcontext
+from collections.abc import Iterator
+from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
+from types import FrameType
 from typing import Any, cast
 
 import click
@@ -45,7 +48,7 @@ def run_ingest(
     workers = jobs or default_jobs()
     bar = _Bar()
     try:
-        with _executor(scheduler, workers) as executor:
+        with _terminated_as_interrupted(), _executor(scheduler, workers) as executor:
             summary = ingest(
                 paths,
                 Warehouse(warehouse),
@@ -60,6 +63,22 @@ def run_ingest(
         click.echo(f"hivewatch: rejected {path}: {reason}", err=True)
     click.echo(summary.line())
     return 1 if summary.rejected else 0
+
+
+@contextmanager
+def _terminated_as_interrupted() -> Iterator[None]:
+    """SIGTERM (`kill`, `timeout`, a service stop) takes the path of Ctrl-C: the worker
+    processes are stopped and nothing of the batch is committed. Left to its default, it
+    would kill this process alone and orphan its workers."""
+
+    def interrupt(signum: int, frame: FrameType | None) -> None:
+        raise KeyboardInterrupt
+
+    previous = signal.signal(signal.SIGTERM, interrupt)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, previous)
 
 
 def _executor(scheduler: str | None, workers: int) -> AbstractContextManager[Executor | None]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -10,6 +11,7 @@ import time
 from pathlib import Path
 
 import duckdb
+import psutil
 import pytest
 
 from pipeline.store import catalog
@@ -76,3 +78,38 @@ def test_killed_process_mid_batch(tmp_path: Path) -> None:
     finished = subprocess.run([*command, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True)
     assert finished.returncode == 0, finished.stderr
     assert state(root)[:2] == (5 + 1881 + 1601, 3)
+
+
+def test_terminated_process_stops_its_workers(tmp_path: Path) -> None:
+    # SIGTERM to the ingest alone (as `kill`, `timeout` or a service manager sends it).
+    root = tmp_path / "wh"
+    run_ingest([SMALL], root)
+    before = state(root)
+    command = [sys.executable, "-m", "pipeline", "ingest", *map(str, BATCH), "-w", str(root)]
+    process = subprocess.Popen(
+        [*command, "--engine", "python", "--jobs", "2"],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    deadline = time.monotonic() + 30
+    staging = root / "_staging"
+    while time.monotonic() < deadline and not any(staging.glob("*/*.parquet")):
+        time.sleep(0.05)
+    children = psutil.Process(process.pid).children(recursive=True)
+    assert children, "the workers should be running"
+    try:
+        process.send_signal(signal.SIGTERM)
+        _, stderr = process.communicate(timeout=60)
+        assert process.returncode == 3
+        assert stderr.strip() == (
+            "hivewatch: interrupted; nothing of the current batch was committed"
+        )
+        _, alive = psutil.wait_procs(children, timeout=30)
+        assert not alive
+    finally:  # a failure must not leave processes behind
+        for leftover in [process, *children]:
+            with contextlib.suppress(ProcessLookupError, psutil.NoSuchProcess):
+                leftover.kill()
+    assert state(root) == before
