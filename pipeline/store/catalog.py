@@ -21,6 +21,9 @@ from pipeline.store.schemas import TABLES, Table
 from pipeline.store.sqltext import identifier, literal_list
 
 CATALOG = "catalog.duckdb"
+# The oldest DuckDB that must open the catalog: a user's `duckdb` command lags the library
+# Hivewatch installs, and the file holds nothing newer than a table and views.
+READABLE_FROM = "v1.0.0"
 PARTS_TABLE = "_hivewatch_parts"
 
 
@@ -60,7 +63,9 @@ def write_catalog(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
     temporary = root / (CATALOG + ".new")
     for leftover in (temporary, Path(str(temporary) + ".wal")):
         leftover.unlink(missing_ok=True)
-    with duckdb.connect(str(temporary)) as con:
+    with duckdb.connect(
+        str(temporary), config={"storage_compatibility_version": READABLE_FROM}
+    ) as con:
         con.execute(f"CREATE TABLE {PARTS_TABLE} (table_name VARCHAR, file VARCHAR)")
         rows = [(name, file) for name, files in sorted(parts.items()) for file in files]
         if rows:
