@@ -56,6 +56,9 @@ def looks_like_evtx(head: bytes) -> bool:
 def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventRow]:
     """Every readable record of one `.evtx` file; what cannot be read lands in `stats`."""
     stats.problems.extend(checksum_problems(path))
+    cut = cut_short(path)
+    if cut is not None:
+        stats.skip(*cut)
     if engine == "python":
         yield from _python_rows(path, stats, wanted=None)
         return
@@ -110,6 +113,26 @@ def checksum_problems(path: Path) -> list[str]:
     return problems
 
 
+def cut_short(path: Path) -> tuple[str, int] | None:
+    """Why and how many chunks are missing, when the file ends before the chunks its header
+    declares (offset 42: the chunk count): a copy cut at a chunk boundary leaves no damaged
+    chunk to notice. More chunks than declared is a stale header, and hides nothing."""
+    with path.open("rb") as handle:
+        header = handle.read(FILE_HEADER_SIZE)
+        size = handle.seek(0, 2)
+    if not header.startswith(FILE_MAGIC):
+        return None  # header destroyed: its count is no evidence
+    if size < FILE_HEADER_SIZE:
+        return f"file of {size} bytes ends inside its header", 1
+    declared = int.from_bytes(header[42:44], "little")
+    present = -(-(size - FILE_HEADER_SIZE) // CHUNK_SIZE)  # a partial last chunk counts
+    if declared <= present:
+        return None
+    return f"file ends after {present} of the {declared} chunks its header declares", (
+        declared - present
+    )
+
+
 def _first_missing(path: Path, seen: set[int]) -> str | None:
     """Why pyevtx-rs's silence cannot be trusted, if it cannot: a chunk header declares a
     record it did not yield (it drops a truncated last chunk without a word)."""
@@ -151,8 +174,7 @@ def _python_rows(
     Evtx.BinaryParser.parse_filetime = exact_filetime  # its unpack_filetime looks it up per call
     size = path.stat().st_size
     if size <= FILE_HEADER_SIZE:
-        stats.skip(f"file of {size} bytes ends before the first chunk")
-        return
+        return  # no chunk to read; `cut_short` says what the header declared
     with path.open("rb") as handle, mmap.mmap(handle.fileno(), 0, access=mmap.ACCESS_READ) as buf:
         for index, offset in enumerate(range(FILE_HEADER_SIZE, size, CHUNK_SIZE)):
             yield from _chunk_rows(buf, index, offset, stats, wanted)

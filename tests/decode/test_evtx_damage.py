@@ -57,7 +57,23 @@ def test_truncated_mid_chunk(tmp_path: Path, original: bytes, records: list) -> 
     whole = {rid for _, pos, size, rid in records if pos + size <= cut}
     ids, stats = read(damaged)
     assert ids == whole
-    assert stats.skipped == 1 and "chunk 3" in stats.problems[0]
+    # The header declares 9 chunks in use: 5 are gone whole, and chunk 3 is cut inside.
+    assert stats.problems[0] == "file ends after 4 of the 9 chunks its header declares"
+    assert stats.skipped == 5 + 1 and "chunk 3" in stats.problems[1]
+
+
+def test_cut_at_a_chunk_boundary(tmp_path: Path, original: bytes, records: list) -> None:
+    # No damaged chunk to notice: only the header's chunk count tells what is missing.
+    damaged = tmp_path / "cut.evtx"
+    damaged.write_bytes(original[: HEADER + 3 * CHUNK])
+    ids, stats = read(damaged)
+    assert ids == {rid for chunk, *_, rid in records if chunk < 3}
+    assert stats.problems == ["file ends after 3 of the 9 chunks its header declares"]
+    assert stats.skipped == 6
+    header_only = tmp_path / "header-only.evtx"
+    header_only.write_bytes(original[:HEADER])
+    ids, stats = read(header_only)
+    assert not ids and stats.skipped == 9
 
 
 def test_chunk_header_zeroed(tmp_path: Path, original: bytes, records: list) -> None:
