@@ -185,8 +185,12 @@ def fixtures(
             summary = write_fleet(
                 path, hosts=hosts, days=days, seed=seed, formats=chosen, damage=damage
             )
+        except FileExistsError as exc:  # a folder holding something else than a fleet
+            raise UsageError(f"{exc}; give a new or empty folder") from None
         except ValueError as exc:
             raise UsageError(str(exc)) from None
+        except OSError as exc:
+            raise HivewatchError(f"cannot write the fleet to {path}: {exc.strerror}") from None
         if readme:
             (path / README).write_text(render(path), encoding="utf-8")
         click.echo(

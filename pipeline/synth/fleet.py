@@ -220,6 +220,23 @@ def _run(jobs: list[tuple[Any, ...]], workers: int) -> Iterator[HostResult]:
         yield from pool.map(_job, jobs)
 
 
+def _make_room(out: Path) -> None:
+    """An empty or new folder, or one holding an earlier fleet, which is removed first (the
+    files its truth.json lists, the truth and README.md): an old fleet's files must not
+    stay beside a new truth. Anything else in the folder is no fleet's and is refused."""
+    truth = out / "truth.json"
+    if out.is_dir() and any(out.iterdir()):
+        if not truth.is_file():
+            raise FileExistsError(f"{out} is not empty and holds no fleet (no truth.json)")
+        listed = [entry["path"] for entry in json.loads(truth.read_text("utf-8"))["files"]]
+        for relative in [*listed, "truth.json", "README.md"]:
+            (out / relative).unlink(missing_ok=True)
+        for folder in sorted((d for d in out.rglob("*") if d.is_dir()), reverse=True):
+            if not any(folder.iterdir()):
+                folder.rmdir()
+    out.mkdir(parents=True, exist_ok=True)
+
+
 def write_fleet(
     out: Path,
     *,
@@ -242,7 +259,7 @@ def write_fleet(
     if unknown or not formats:
         raise ValueError(f"formats must be a non-empty subset of {sorted(ALL_FORMATS)}")
     out = Path(out)
-    out.mkdir(parents=True, exist_ok=True)
+    _make_room(out)
     rng = random.Random(f"hivewatch-fleet-plan:{seed}")
     fleet = plan_fleet(rng, hosts, frozenset(formats))
     coverage = plan_coverage(fleet, days)

@@ -193,3 +193,19 @@ def test_a_part_missing_from_the_warehouse_is_one_line(tmp_path: Path) -> None:
         part.unlink()
     line = one_line_error(hivewatch("sql", "select count(*) from events", "-w", str(root)), 3)
     assert f"the warehouse at {root} is damaged" in line and "No files found" in line
+
+
+def test_fixtures_replace_an_earlier_fleet_and_refuse_other_folders(tmp_path: Path) -> None:
+    fleet = tmp_path / "fleet"
+    assert hivewatch("fixtures", str(fleet), "--hosts", "5", "--days", "1").exit_code == 0
+    smaller = hivewatch("fixtures", str(fleet), "--hosts", "2", "--days", "1", "--seed", "3")
+    assert smaller.exit_code == 0
+    truth = json.loads((fleet / "truth.json").read_text())
+    on_disk = {p.relative_to(fleet).as_posix() for p in fleet.rglob("*") if p.is_file()}
+    assert on_disk == {f["path"] for f in truth["files"]} | {"truth.json"}
+    other = tmp_path / "other"
+    other.mkdir()
+    (other / "notes.txt").write_text("mine")
+    line = one_line_error(hivewatch("fixtures", str(other), "--hosts", "2", "--days", "1"), 2)
+    assert "is not empty and holds no fleet" in line
+    assert [p.name for p in other.iterdir()] == ["notes.txt"]
