@@ -5,6 +5,7 @@ from __future__ import annotations
 import multiprocessing
 import multiprocessing.forkserver
 import os
+import shutil
 import time
 from collections.abc import Iterable, Iterator, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -116,6 +117,8 @@ def ingest(
             derive = partial(commit_derived, staged_facts=facts)
             commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=derive)
             committed = commit.new_events
+        else:  # nothing new: no commit to remove the batch's (empty) staging folder
+            shutil.rmtree(staging, ignore_errors=True)
     return summarise(outcomes, len(planner.unchanged), committed, time.perf_counter() - started)
 
 

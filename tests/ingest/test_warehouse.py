@@ -155,6 +155,7 @@ def test_reingest_adds_nothing_and_reads_nothing(
     assert sorted(p.name for p in root.rglob("*.parquet")) == parts_before
     assert scalar(root, "select count(*) from events") == events_before == first.new_events
     assert scalar(root, "select count(*) from ingest_files") == 3
+    assert not list((root / "_staging").glob("*"))  # no empty batch folder left behind
 
 
 def test_unreadable_inputs_are_rejected_rows_and_the_rest_commits(tmp_path: Path) -> None:
