@@ -24,11 +24,23 @@ def render(result: QueryResult, fmt: str) -> str:
 
 
 def _text(value: Any) -> str:
+    """A value as DuckDB's own command shows it: a list of keys as `[HKCU\\Software, ...]`,
+    not Python's repr with every backslash doubled."""
     if value is None:
         return ""
     if isinstance(value, datetime):
         return value.isoformat(sep=" ")
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_inner(v) for v in value) + "]"
+    if isinstance(value, dict):
+        return "{" + ", ".join(f"'{k}': {_inner(v)}" for k, v in value.items()) + "}"
+    if isinstance(value, bytes):
+        return "".join(chr(b) if 32 <= b < 127 and b != 92 else f"\\x{b:02X}" for b in value)
     return str(value)
+
+
+def _inner(value: Any) -> str:
+    return "NULL" if value is None else _text(value)
 
 
 def _table(result: QueryResult) -> str:

@@ -209,3 +209,12 @@ def test_fixtures_replace_an_earlier_fleet_and_refuse_other_folders(tmp_path: Pa
     line = one_line_error(hivewatch("fixtures", str(other), "--hosts", "2", "--days", "1"), 2)
     assert "is not empty and holds no fleet" in line
     assert [p.name for p in other.iterdir()] == ["notes.txt"]
+
+
+def test_lists_structs_and_blobs_print_as_duckdb_shows_them(warehouse: str) -> None:
+    query = r"select ['HKCU\Software\Classes', NULL] as k, {'x': 1} as s, 'a\x5Cb'::blob as b"
+    as_csv = hivewatch("sql", query, "--format", "csv", "-w", warehouse)
+    assert as_csv.exit_code == 0
+    assert as_csv.stdout.splitlines()[1] == r""""[HKCU\Software\Classes, NULL]",{'x': 1},a\x5Cb"""
+    table = hivewatch("sql", query, "-w", warehouse)
+    assert r"[HKCU\Software\Classes, NULL]" in table.stdout
