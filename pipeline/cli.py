@@ -7,19 +7,24 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import debug_option, guarded, output_options, warehouse_option
+from pipeline.cli_common import DEBUG, debug_option, guarded, output_options, warehouse_option
 from pipeline.cli_report import report
 from pipeline.errors import HivewatchError, UsageError
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hivewatch")
-def main() -> None:
+@click.option(
+    "--debug", is_flag=True, help="Show the full traceback when something fails (any command)."
+)
+@click.pass_context
+def main(ctx: click.Context, debug: bool) -> None:
     """Hivewatch: which processes and registry keys keep Windows user profiles from unloading.
 
     Ingest collected event logs (.evtx, .evt, XML exports) into a warehouse of Parquet tables
     with a DuckDB catalog, then ask it questions with SQL.
     """
+    ctx.meta[DEBUG] = debug
 
 
 @main.command()

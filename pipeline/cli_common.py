@@ -23,6 +23,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 EXIT_UNREADABLE_INPUT = 1
 EXIT_USAGE = 2
 EXIT_NOT_COMMITTED = 3
+DEBUG = "hivewatch.debug"  # `hivewatch --debug COMMAND`: in the click context's meta
 
 
 def warehouse_option(command: F) -> F:
@@ -81,6 +82,8 @@ def one_line(message: str) -> str:
 def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
     """Run `action`; turn library errors into one line on stderr and an exit code. With
     `debug`, the traceback is shown as well, and the exit code stays the same."""
+    context = click.get_current_context(silent=True)
+    debug = debug or (context is not None and bool(context.meta.get(DEBUG)))
     try:
         code = action()
     except UsageError as exc:

@@ -169,6 +169,8 @@ def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path: Path) -> No
     assert result.exit_code == 2
     assert "Traceback" in result.stderr and "UsageError" in result.stderr
     assert result.stderr.strip().splitlines()[-1].startswith("hivewatch: no warehouse")
+    before = hivewatch("--debug", "sql", "select 1", "-w", str(tmp_path / "none"))
+    assert before.exit_code == 2 and "Traceback" in before.stderr
 
 
 def test_output_into_a_new_folder_or_to_stdout(warehouse: str, tmp_path: Path) -> None:
