@@ -62,6 +62,12 @@ def report(
             click.echo(outcome.text, nl=False)
         else:
             click.echo(f"report written to {outcome.written}", err=True)
+        if not outcome.recorded:
+            click.echo(
+                f"hivewatch: warning: no write access to {warehouse}: this run is not recorded,"
+                " so the next report compares with the last recorded one",
+                err=True,
+            )
         return 0
 
     guarded(debug, action)

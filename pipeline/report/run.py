@@ -20,6 +20,7 @@ class Outcome:
     text: str
     written: Path | None
     report: Report
+    recorded: bool = True  # False: no write access to the warehouse, the run is not recorded
 
 
 def build_report(root: Path, since: str | None, now: datetime) -> Report:
@@ -35,18 +36,20 @@ def make_report(
     root: Path, since: str | None, fmt: str, output: Destination | None, now: datetime
 ) -> Outcome:
     """Build and render the report, write it to `output` (None: the caller prints `text`),
-    and record the run in the warehouse."""
+    and record the run in the warehouse. A reader who may not write to the warehouse still
+    gets the report; only the run is not recorded."""
     report = build_report(root, since, now)
     text = render(report, fmt)
     written = write_report(text, output, fmt, report.period.generated) if output else None
-    record_run(
-        root,
-        RunRecord(
-            ran_at=report.period.generated,
-            since=report.period.since,
-            format=fmt,
-            output=str(written) if written else None,
-            pairs=tuple((o.process_name, o.key) for o in report.data.offenders),
-        ),
+    run = RunRecord(
+        ran_at=report.period.generated,
+        since=report.period.since,
+        format=fmt,
+        output=str(written) if written else None,
+        pairs=tuple((o.process_name, o.key) for o in report.data.offenders),
     )
+    try:
+        record_run(root, run)
+    except PermissionError:
+        return Outcome(text=text, written=written, report=report, recorded=False)
     return Outcome(text=text, written=written, report=report)

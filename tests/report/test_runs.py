@@ -103,6 +103,31 @@ def test_damaged_history_fails_with_exit_3(warehouse: Path) -> None:
     assert STATE in message and "move it away" in message
 
 
+def test_a_reader_without_write_access_still_gets_the_report(
+    warehouse: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # As another user on a warehouse owned by the ingest's account: the state files can be
+    # read, not opened for writing. (Tests run as root, where permissions do not bite.)
+    real_open = Path.open
+
+    def refuse_state(self: Path, *args: Any, **kwargs: Any) -> Any:
+        mode = args[0] if args else kwargs.get("mode", "r")
+        if (
+            self.parent == warehouse
+            and self.name.startswith("report_state")
+            and set(mode) & set("wa+")
+        ):
+            raise PermissionError(13, "Permission denied", str(self))
+        return real_open(self, *args, **kwargs)
+
+    monkeypatch.setattr(Path, "open", refuse_state)
+    target = tmp_path / "r.md"
+    result = report(warehouse, "-o", str(target))
+    assert target.read_text(encoding="utf-8").startswith("# ")
+    assert "this run is not recorded" in result.stderr
+    assert not (warehouse / STATE).exists()
+
+
 @pytest.mark.parametrize("option", ["--warehouse", "--since", "--format", "--output", "--debug"])
 def test_every_option_has_help(option: str) -> None:
     command = main.commands["report"] if isinstance(main, click.Group) else None
