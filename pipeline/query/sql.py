@@ -133,7 +133,10 @@ def check_parameters(statements: list[duckdb.Statement], given: Mapping[str, str
 def run_sql(root: Path, sql: str, params: Mapping[str, str] | None = None) -> QueryResult:
     """Run read-only SQL with named parameters (`$name`); errors become UsageError."""
     given = dict(params or {})
-    check_parameters(read_statements(sql), given)
+    statements = read_statements(sql)
+    if len(statements) > 1:  # DuckDB would run them all and show the last result alone
+        raise UsageError(f"one statement at a time: this SQL holds {len(statements)}")
+    check_parameters(statements, given)
     with connect_readonly(root) as con:
         try:
             cursor = con.execute(sql, given or None)

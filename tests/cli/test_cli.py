@@ -109,7 +109,12 @@ def test_sql_cannot_read_outside_the_warehouse(warehouse: str) -> None:
 
 @pytest.mark.parametrize(
     ("statement", "words"),
-    [("selec 1", "syntax error"), ("select * from nosuch", "nosuch"), ("select $x", "x")],
+    [
+        ("selec 1", "syntax error"),
+        ("select * from nosuch", "nosuch"),
+        ("select $x", "x"),
+        ("select 1 as a; select 2 as b", "one statement at a time: this SQL holds 2"),
+    ],
 )
 def test_sql_errors_are_one_line(warehouse: str, statement: str, words: str) -> None:
     assert words in one_line_error(hivewatch("sql", statement, "-w", warehouse), 2)
