@@ -9,6 +9,7 @@ import subprocess
 import sys
 import time
 from pathlib import Path
+from typing import Any
 
 import duckdb
 import psutil
@@ -54,28 +55,35 @@ def test_failure_at_the_commit_point_changes_nothing(
     assert not (root / "_staging").exists() or not any((root / "_staging").iterdir())
 
 
-def test_killed_process_mid_batch(tmp_path: Path) -> None:
-    root = tmp_path / "wh"
-    run_ingest([SMALL], root)
-    before = state(root)
-    command = [sys.executable, "-m", "pipeline", "ingest", *map(str, BATCH), "-w", str(root)]
-    # python-evtx alone takes several seconds on these two files: the kill lands mid-batch.
-    process = subprocess.Popen(
-        [*command, "--engine", "python", "--jobs", "2"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-        start_new_session=True,
-    )
+def ingest_command(root: Path) -> list[str]:
+    return [sys.executable, "-m", "pipeline", "ingest", *map(str, BATCH), "-w", str(root)]
+
+
+def reading(root: Path, **popen: Any) -> subprocess.Popen[str]:
+    """An ingest of BATCH into `root`, returned once its workers have staged a first part.
+
+    python-evtx alone takes several seconds on these two files: a signal lands mid-batch."""
+    command = [*ingest_command(root), "--engine", "python", "--jobs", "2"]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, text=True, **popen)
     deadline = time.monotonic() + 30
     staging = root / "_staging"
     while time.monotonic() < deadline and not any(staging.glob("*/*.parquet")):
         time.sleep(0.05)
+    return process
+
+
+def test_killed_process_mid_batch(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    run_ingest([SMALL], root)
+    before = state(root)
+    process = reading(root, stderr=subprocess.DEVNULL, start_new_session=True)
     os.killpg(process.pid, signal.SIGKILL)
     process.wait()
     assert state(root) == before
 
-    finished = subprocess.run([*command, "--jobs", "1"], cwd=ROOT, capture_output=True, text=True)
+    finished = subprocess.run(
+        [*ingest_command(root), "--jobs", "1"], cwd=ROOT, capture_output=True, text=True
+    )
     assert finished.returncode == 0, finished.stderr
     assert state(root)[:2] == (5 + 1881 + 1601, 3)
 
@@ -85,18 +93,7 @@ def test_terminated_process_stops_its_workers(tmp_path: Path) -> None:
     root = tmp_path / "wh"
     run_ingest([SMALL], root)
     before = state(root)
-    command = [sys.executable, "-m", "pipeline", "ingest", *map(str, BATCH), "-w", str(root)]
-    process = subprocess.Popen(
-        [*command, "--engine", "python", "--jobs", "2"],
-        cwd=ROOT,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
-    deadline = time.monotonic() + 30
-    staging = root / "_staging"
-    while time.monotonic() < deadline and not any(staging.glob("*/*.parquet")):
-        time.sleep(0.05)
+    process = reading(root, stderr=subprocess.PIPE)
     children = psutil.Process(process.pid).children(recursive=True)
     assert children, "the workers should be running"
     try:
