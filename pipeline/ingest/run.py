@@ -89,12 +89,12 @@ def ingest(
     Files are hashed in threads and each is handed to a reader as soon as it is known to be
     new, largest first, so hashing a large batch overlaps reading it."""
     started = time.perf_counter()
-    context = worker_context() if executor is None and jobs > 1 else None
     root = warehouse.root.resolve()
     inputs = list(inputs)
     for given in inputs:
         if _inside(given, root):
             raise UsageError(f"{given} is the warehouse or inside it; give the folders of logs")
+    context = worker_context() if executor is None and jobs > 1 else None
     with warehouse.writing():
         paths = [p for p in walk(inputs) if not _inside(p, root)]
         if progress is not None:
