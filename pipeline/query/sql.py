@@ -105,9 +105,19 @@ def read_statements(sql: str) -> list[duckdb.Statement]:
         raise UsageError("no SQL statement given")
     for statement in statements:
         if statement.type not in _READ_STATEMENTS:
-            kind = str(statement.type).rsplit(".", 1)[-1]
+            kind = _keyword(statement)
             raise UsageError(f"read-only: {kind} statements are not allowed, only SELECT")
     return statements
+
+
+def _keyword(statement: duckdb.Statement) -> str:
+    """The statement's kind as the user wrote it (INSTALL, CHECKPOINT), not DuckDB's type
+    name for it (LOAD, CALL); the type name when the text starts otherwise (WITH ...)."""
+    words = statement.query.split(maxsplit=1)
+    first = words[0].upper() if words else ""
+    if first.isalpha() and first != "WITH":
+        return first
+    return str(statement.type).rsplit(".", 1)[-1]
 
 
 def check_read_only(sql: str) -> None:

@@ -100,6 +100,13 @@ def test_sql_refuses_writes(warehouse: str, statement: str) -> None:
     assert not Path("/tmp/hivewatch-should-not-exist.csv").exists()
 
 
+def test_sql_refusal_names_the_statement_as_written(warehouse: str) -> None:
+    line = one_line_error(hivewatch("sql", "install httpfs", "-w", warehouse), 2)
+    assert "read-only: INSTALL statements are not allowed, only SELECT" in line
+    line = one_line_error(hivewatch("sql", "checkpoint", "-w", warehouse), 2)
+    assert "read-only: CHECKPOINT statements are not allowed, only SELECT" in line
+
+
 def test_sql_cannot_read_outside_the_warehouse(warehouse: str) -> None:
     line = one_line_error(
         hivewatch("sql", "select * from read_csv('/etc/passwd')", "-w", warehouse), 2
