@@ -9,7 +9,7 @@ import click
 
 from pipeline.cli_common import DEBUG, debug_option, guarded, output_options, warehouse_option
 from pipeline.cli_report import report
-from pipeline.errors import HivewatchError, UsageError
+from pipeline.errors import HivewatchError, UsageError, os_reason
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
@@ -142,7 +142,7 @@ def emit(text: str, output: Path | None) -> None:
         output.parent.mkdir(parents=True, exist_ok=True)
         output.write_text(text, encoding="utf-8")
     except OSError as exc:
-        raise HivewatchError(f"cannot write {output}: {exc.strerror or exc}") from None
+        raise HivewatchError(f"cannot write {output}: {os_reason(exc)}") from None
 
 
 @main.command()
@@ -195,7 +195,7 @@ def fixtures(
         except ValueError as exc:
             raise UsageError(str(exc)) from None
         except OSError as exc:
-            raise HivewatchError(f"cannot write the fleet to {path}: {exc.strerror}") from None
+            raise HivewatchError(f"cannot write the fleet to {path}: {os_reason(exc)}") from None
         if readme:
             (path / README).write_text(render(path), encoding="utf-8")
         click.echo(

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
 
-from pipeline.errors import HivewatchError, UsageError
+from pipeline.errors import HivewatchError, UsageError, os_reason
 from pipeline.report.render import EXTENSIONS, FORMATS
 
 PREFIX = "hivewatch-report-"
@@ -72,7 +72,7 @@ def write_report(text: str, output: Destination, fmt: str, when: datetime) -> Pa
         os.replace(temporary, path)
         return path
     except OSError as exc:
-        raise ReportWriteError(f"cannot write the report to {path}: {exc.strerror}") from None
+        raise ReportWriteError(f"cannot write the report to {path}: {os_reason(exc)}") from None
 
 
 def _temporary(text: str, directory: Path) -> Path:

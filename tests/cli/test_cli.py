@@ -196,7 +196,10 @@ def test_output_into_a_new_folder_or_to_stdout(warehouse: str, tmp_path: Path) -
     line = one_line_error(
         hivewatch("sql", "select 1", "-o", str(blocked / "x.csv"), "-w", warehouse), 3
     )
-    assert line.startswith(f"hivewatch: cannot write {blocked / 'x.csv'}")
+    assert line == f"hivewatch: cannot write {blocked / 'x.csv'}: {blocked} is a file, not a folder"
+    deeper = hivewatch("fixtures", str(blocked / "a" / "fleet"))
+    line = one_line_error(deeper, 3)
+    assert line.endswith(f": {blocked} is a file, not a folder")
 
 
 def test_a_part_missing_from_the_warehouse_is_one_line(tmp_path: Path) -> None:

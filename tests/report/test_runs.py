@@ -97,6 +97,15 @@ def test_usage_errors_are_one_line(warehouse: Path, tmp_path: Path) -> None:
     assert not (warehouse / STATE).exists(), "a failed run records nothing"
 
 
+def test_a_file_in_the_way_of_the_folder_is_named(warehouse: Path, tmp_path: Path) -> None:
+    blocked = tmp_path / "rep.md"
+    blocked.write_text("an earlier report", encoding="utf-8")
+    for target in (f"{blocked}/", str(blocked / "weekly.md")):
+        line = one_line_error(hivewatch("report", "-w", str(warehouse), "-o", target), 3)
+        assert line.endswith(f": {blocked} is a file, not a folder"), line
+    assert blocked.read_text(encoding="utf-8") == "an earlier report"
+
+
 def test_damaged_history_fails_with_exit_3(warehouse: Path) -> None:
     (warehouse / STATE).write_text("{not json", encoding="utf-8")
     message = one_line_error(hivewatch("report", "-w", str(warehouse)), 3)
