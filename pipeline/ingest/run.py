@@ -142,6 +142,10 @@ class Planner:
         self, ledger: list[LedgerEntry], engine: Engine, staging: str, progress: Progress | None
     ) -> None:
         self.known = {(e.file_id, e.path): e for e in ledger if e.status != "rejected"}
+        self.names: dict[str, list[LedgerEntry]] = {}  # content -> the paths it was met at
+        for e in self.known.values():
+            if e.file_id is not None:
+                self.names.setdefault(e.file_id, []).append(e)
         self.read_from = {e.file_id: e.path for e in ledger if e.status in ("ok", "partial")}
         self.engine = engine
         self.staging = staging
@@ -157,7 +161,7 @@ class Planner:
                 yield task
 
     def decide(self, p: Probe) -> FileTask | None:
-        entry = self.known.get((p.file_id, p.path))
+        entry = self.known.get((p.file_id, p.path)) or self._same_file(p)
         if entry is not None:
             self.unchanged.append(entry)
             self._tell(p.path, "unchanged")
@@ -169,6 +173,17 @@ class Planner:
             self.read_from[p.file_id] = p.path
             size = p.size_bytes or 0
             return FileTask(p.path, p.file_id, p.format, size, self.engine, self.staging)
+        return None
+
+    def _same_file(self, p: Probe) -> LedgerEntry | None:
+        """The ledger's entry for this very file under another name (a relative path given
+        from elsewhere, a link), if its content was met before: the same file, unchanged."""
+        for entry in self.names.get(p.file_id or "", []):
+            try:
+                if os.path.samefile(entry.path, p.path):
+                    return entry
+            except OSError:  # that name is gone, or was relative to another folder
+                continue
         return None
 
     def _settle(self, p: Probe, status: str, reason: str) -> None:

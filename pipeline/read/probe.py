@@ -26,17 +26,27 @@ class Probe:
 
 
 def walk(inputs: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files under directories named (recursively, in name order).
+    """Files named, and files under directories named (recursively, in name order); each
+    file once, however many names lead to it (a folder given twice, or by another
+    spelling, a link), under the first name met.
 
     Symbolic links to folders are followed, each folder read once however many links lead
     to it (a link back up the tree is no loop). A path that does not exist, and a folder
     that cannot be listed, are yielded as they are: `probe` says why they cannot be read.
     """
+    seen: set[tuple[int, int]] = set()
     for root in inputs:
-        if root.is_dir():
-            yield from _walk_folder(root)
-        else:
-            yield root
+        for path in _walk_folder(root) if root.is_dir() else [root]:
+            try:
+                status = path.stat()
+            except OSError:  # `probe` says why
+                yield path
+                continue
+            if stat.S_ISREG(status.st_mode):
+                if (status.st_dev, status.st_ino) in seen:
+                    continue
+                seen.add((status.st_dev, status.st_ino))
+            yield path
 
 
 def _walk_folder(root: Path) -> Iterator[Path]:

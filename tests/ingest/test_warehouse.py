@@ -158,6 +158,27 @@ def test_reingest_adds_nothing_and_reads_nothing(
     assert not list((root / "_staging").glob("*"))  # no empty batch folder left behind
 
 
+def test_one_file_under_other_names_is_read_once_and_then_unchanged(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A folder given twice, a link to a file, and later the same folder by a relative path
+    from elsewhere: each file is read once, and is then unchanged, not a `duplicate`."""
+    logs = tmp_path / "logs"
+    logs.mkdir()
+    shutil.copy(EVTX_SAMPLES / "TestLogX.evtx", logs / "x.evtx")
+    (tmp_path / "link.evtx").symlink_to(logs / "x.evtx")
+    root = tmp_path / "wh"
+    first = run_ingest([logs, tmp_path / "link.evtx", logs], root)
+    assert (first.offered, first.read, first.duplicates) == (1, 1, 0)
+    monkeypatch.chdir(tmp_path)
+    again = run_ingest([Path("logs"), Path("link.evtx"), Path("./logs/x.evtx")], root)
+    assert (again.offered, again.unchanged, again.read, again.duplicates) == (1, 1, 0, 0)
+    assert scalar(root, "select list(path) from ingest_files") == [str(logs / "x.evtx")]
+    copy = tmp_path / "copy.evtx"  # another file of the same content is still a duplicate
+    shutil.copy(logs / "x.evtx", copy)
+    assert run_ingest([copy], root).duplicates == 1
+
+
 def test_unreadable_inputs_are_rejected_rows_and_the_rest_commits(tmp_path: Path) -> None:
     folder = tmp_path / "in"
     folder.mkdir()
