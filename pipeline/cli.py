@@ -94,7 +94,7 @@ def sql(
     from pipeline.query.sql import run_sql
 
     def action() -> int:
-        emit(render(run_sql(warehouse, query, dict(params)), fmt), output)
+        emit(render(run_sql(warehouse, query, given(params)), fmt), output)
         return 0
 
     guarded(debug, action)
@@ -127,10 +127,20 @@ def query(
             return 0
         if not name:
             raise UsageError("give a query NAME, or --list to see them")
-        emit(render(run_sql(warehouse, named.load(name), dict(params)), fmt), output)
+        emit(render(run_sql(warehouse, named.load(name), given(params)), fmt), output)
         return 0
 
     guarded(debug, action)
+
+
+def given(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
+    """The -p parameters by name; one given twice is refused rather than the last kept."""
+    values: dict[str, str] = {}
+    for key, value in params:
+        if key in values and values[key] != value:
+            raise UsageError(f"-p {key} given twice ({values[key]!r}, {value!r}): give it once")
+        values[key] = value
+    return values
 
 
 def emit(text: str, output: Path | None) -> None:

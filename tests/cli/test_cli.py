@@ -174,6 +174,10 @@ def test_named_queries(warehouse: str) -> None:
     )
     assert host.exit_code == 0 and host.stdout.strip().endswith(f"({expected.rows[0][0]} rows)")
     assert "no query named" in one_line_error(hivewatch("query", "nope", "-w", warehouse), 2)
+    twice = hivewatch(
+        "query", "events_of_host", "-p", "host", "a", "-p", "host", "b", "-w", warehouse
+    )
+    assert "-p host given twice ('a', 'b')" in one_line_error(twice, 2)
 
 
 def test_debug_shows_the_traceback_and_keeps_the_exit_code(tmp_path: Path) -> None:
