@@ -69,28 +69,35 @@ def group_incidents(
         if accounts is not None
         else account_sids_of((e.user_name, e.user_sid, 1) for e in events)
     )
-    members = [i for i, e in enumerate(events) if e.role != "context"]
-    members.sort(
+    # An event whose time could not be read cannot be placed in a logoff: it stays in
+    # `profile_events` and `hive_leaks`, and belongs to no incident.
+    times = {
+        i: e.time_created
+        for i, e in enumerate(events)
+        if e.role != "context" and e.time_created is not None
+    }
+    members = sorted(
+        times,
         key=lambda i: (
             events[i].host or "",
             _user_key(events[i], account_sids),
-            events[i].time_created,
+            times[i],
             events[i].record_id or 0,
-        )
+        ),
     )
     groups: list[list[int]] = []
-    previous: ProfileEvent | None = None
+    previous: int | None = None
     for index in members:
         event = events[index]
         if (
             previous is None
             or (event.host, _user_key(event, account_sids))
-            != (previous.host, _user_key(previous, account_sids))
-            or event.time_created - previous.time_created > WINDOW
+            != (events[previous].host, _user_key(events[previous], account_sids))
+            or times[index] - times[previous] > WINDOW
         ):
             groups.append([])
         groups[-1].append(index)
-        previous = event
+        previous = index
     leaks_of: dict[int, list[LeakRow]] = {}
     for leak in leaks:
         leaks_of.setdefault(leak.event, []).append(leak)
@@ -105,6 +112,7 @@ def group_incidents(
         incidents.append(
             _incident(
                 [events[i] for i in group],
+                (times[group[0]], times[group[-1]]),
                 families[group[0]],
                 [leak for i in group for leak in leaks_of.get(i, [])],
                 user,
@@ -114,9 +122,13 @@ def group_incidents(
 
 
 def _incident(
-    members: list[ProfileEvent], family: str, leaks: list[LeakRow], user: str
+    members: list[ProfileEvent],
+    span: tuple[datetime, datetime],
+    family: str,
+    leaks: list[LeakRow],
+    user: str,
 ) -> Incident:
-    started = members[0].time_created
+    started, ended = span
     host = members[0].host
     classes = {e.event_class for e in members if e.event_class}
     remedies = {e.remediates for e in members if e.remediates}
@@ -127,7 +139,7 @@ def _incident(
         user_sid=next((e.user_sid for e in members if e.user_sid), None),
         user_name=next((e.user_name for e in members if e.user_name), None),
         started=started,
-        ended=members[-1].time_created,
+        ended=ended,
         os_family=family,
         event_class=min(classes, key=CLASS_PRECEDENCE.index),
         remediated_by=min(remedies, key=REMEDIES.index) if remedies else "none",

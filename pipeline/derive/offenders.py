@@ -23,8 +23,8 @@ class Offender(NamedTuple):
     incidents: int
     hosts: int
     users: int
-    first_seen: datetime
-    last_seen: datetime
+    first_seen: datetime | None  # None: no leak of the pair has a readable time
+    last_seen: datetime | None
 
 
 def rank_offenders(leaks: Sequence[LeakRow], incident_of: Mapping[int, int]) -> list[Offender]:
@@ -33,7 +33,7 @@ def rank_offenders(leaks: Sequence[LeakRow], incident_of: Mapping[int, int]) -> 
         pairs.setdefault((leak.process_name, leak.key.lower()), []).append(leak)
     rows: list[Offender] = []
     for (process, _), named in pairs.items():
-        times = [leak.time_created for leak in named]
+        times = [leak.time_created for leak in named if leak.time_created is not None]
         rows.append(
             Offender(
                 process_name=process,
@@ -41,8 +41,8 @@ def rank_offenders(leaks: Sequence[LeakRow], incident_of: Mapping[int, int]) -> 
                 incidents=len({incident_of[x.event] for x in named if x.event in incident_of}),
                 hosts=len({leak.host for leak in named}),
                 users=len({leak.user_sid for leak in named if leak.user_sid}),
-                first_seen=min(times),
-                last_seen=max(times),
+                first_seen=min(times, default=None),
+                last_seen=max(times, default=None),
             )
         )
     rows.sort(key=lambda o: (-o.hosts, -o.incidents, o.process_name, o.key.lower()))

@@ -32,7 +32,7 @@ class Candidate(NamedTuple):
     channel: str | None
     provider: str | None
     event_id: int | None
-    time_created: datetime
+    time_created: datetime | None  # None: the record's time could not be read
     record_id: int | None
     user_sid: str | None
     event_data: str | None
@@ -43,7 +43,7 @@ class ProfileEvent(NamedTuple):
     """A `profile_events` row (less os_family, decided per host) and what grouping needs."""
 
     host: str | None
-    time_created: datetime
+    time_created: datetime | None  # None: the record's time could not be read
     provider: str | None
     event_id: int | None
     kind: str
@@ -62,7 +62,7 @@ class LeakRow(NamedTuple):
     """A `hive_leaks` row, with the index of the profile event that named it."""
 
     host: str | None
-    time_created: datetime
+    time_created: datetime | None  # None: the record's time could not be read
     event_id: int | None
     provider: str | None
     user_sid: str | None

@@ -64,25 +64,35 @@ def run_step(task: FileTask) -> FileResult:
         for row in decoder(Path(task.path), task.engine, stats):
             batch.append(row)
             if len(batch) >= BATCH_ROWS:
-                _write(task, batch, parts, facts)
+                _write(task, batch, parts, facts, stats)
                 records += len(batch)
                 batch = []
     except Exception as exc:  # a decoder bug must not cost the rows already read
         stats.skip(f"reading stopped after {records + len(batch)} records: {_describe(exc)}")
     if batch:
-        _write(task, batch, parts, facts)
+        _write(task, batch, parts, facts, stats)
         records += len(batch)
     staged = _write_facts(task, facts)
     return _result(task, records, stats, parts, None, staged)
 
 
 def _write(
-    task: FileTask, rows: list[EventRow], parts: list[str], facts: list[pl.DataFrame]
+    task: FileTask,
+    rows: list[EventRow],
+    parts: list[str],
+    facts: list[pl.DataFrame],
+    stats: DecodeStats,
 ) -> None:
     """One staged part, named so that sorting names sorts by (file_id, position in file);
-    the facts of its profile events, if it has any, go to `facts`."""
+    the facts of its profile events, if it has any, go to `facts`. A record whose time
+    could not be read is kept, without a time, and noted in `stats`."""
     part = str(Path(task.staging_dir) / f"{task.file_id}.{len(parts):05d}.parquet")
     events = frame(rows, task.format, task.file_id)
+    untimed = events.get_column("time_created").null_count()
+    if untimed:
+        stats.problems.append(
+            f"{untimed} records without a readable TimeCreated, kept with time_created NULL"
+        )
     events.write_parquet(part, compression="zstd")
     parts.append(part)
     found = facts_of(events)

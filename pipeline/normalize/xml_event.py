@@ -8,6 +8,7 @@ substitution as `<string>..</string>` lines inside one `<Data>`; those become on
 from __future__ import annotations
 
 import re
+from datetime import datetime, timedelta
 from typing import Any
 
 from lxml import etree
@@ -16,6 +17,9 @@ from pipeline.normalize.event_data import JsonObject, encode
 from pipeline.records import EventRow
 
 _STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.DOTALL)
+_DATETIME = re.compile(
+    r"(\d{4}-\d{2}-\d{2})[T ](\d{2}:\d{2}:\d{2})(\.\d+)?(Z|z|[+-]\d{2}:?\d{2})?$"
+)
 
 
 def local(tag: Any) -> str:
@@ -39,15 +43,26 @@ def _int(text: str | None) -> int | None:
 
 
 def iso_utc(text: str | None) -> str | None:
-    """SystemTime as `YYYY-MM-DDTHH:MM:SS[.f]Z`, from Windows' or python-evtx's spelling."""
+    """SystemTime as `YYYY-MM-DDTHH:MM:SS[.f]Z` in UTC, from Windows' or python-evtx's
+    spelling, or from any xs:dateTime (an offset such as `+01:00` is applied; no zone means
+    UTC). Text that is no such time is returned as it is: the frame then holds NULL and the
+    step says so."""
     if not text:
         return None
-    text = text.strip().replace(" ", "T", 1)
-    if text.endswith("+00:00"):
-        text = text[:-6] + "Z"
-    elif not text.endswith("Z"):
-        text += "Z"
-    return text
+    match = _DATETIME.match(text.strip())
+    if match is None:
+        return text
+    day, clock, fraction, zone = match.groups()
+    if zone is None or zone in ("Z", "z") or zone[1:] in ("00:00", "0000"):
+        return f"{day}T{clock}{fraction or ''}Z"
+    try:
+        local_time = datetime.fromisoformat(f"{day}T{clock}")
+    except ValueError:
+        return text
+    sign = 1 if zone[0] == "+" else -1
+    offset = timedelta(hours=int(zone[1:3]), minutes=int(zone[-2:]))
+    utc = local_time - sign * offset
+    return f"{utc:%Y-%m-%dT%H:%M:%S}{fraction or ''}Z"
 
 
 def element_value(el: etree._Element) -> Any:

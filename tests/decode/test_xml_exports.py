@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import threading
 from collections.abc import Iterator
+from datetime import datetime
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
@@ -139,6 +140,38 @@ def test_seven_fractional_digits_reach_the_warehouse_as_microseconds(tmp_path: P
     with duckdb.connect(str(tmp_path / "wh" / CATALOG), read_only=True) as con:
         (value,) = con.execute("select time_created::varchar from events").fetchone() or ("",)
     assert value == "2024-03-04 19:44:08.486183"
+
+
+def test_times_with_an_offset_are_utc_and_unreadable_ones_are_kept_and_said(
+    tmp_path: Path,
+) -> None:
+    """A leak report (1530) whose time is no time is kept, says so, and joins no incident;
+    it must not stop the batch."""
+    sid = "S-1-5-21-1-2-3-1001"
+    leak = (
+        f"1 user registry handles leaked from \\Registry\\User\\{sid}:\r\nProcess 42"
+        f" (\\Device\\HarddiskVolume2\\Windows\\System32\\svchost.exe) has opened key"
+        f" \\REGISTRY\\USER\\{sid}\\Software\r\n"
+    )
+    data = f"<EventData><Data Name='Detail'>{leak}</Data></EventData>"
+    times = ["2024-03-04T20:44:08.4861839+01:00", "2024-03-04T19:45:00z", "no time", "2024-03-"]
+    path = write(tmp_path, wevtutil(*(event(n, data, time) for n, time in enumerate(times, 1))))
+    summary = run_ingest([path], tmp_path / "wh")
+    assert summary.records == 4 and not summary.rejected
+    with duckdb.connect(str(tmp_path / "wh" / CATALOG), read_only=True) as con:
+        kept = con.execute("select record_id, time_created::varchar from events order by 1")
+        assert kept.fetchall() == [
+            (1, "2024-03-04 19:44:08.486183"),
+            (2, "2024-03-04 19:45:00"),
+            (3, None),
+            (4, None),
+        ]
+        status, error = con.execute("select status, error from ingest_files").fetchone() or ()
+        leaks = con.execute("select count(*), count(time_created) from hive_leaks").fetchone()
+        incidents = con.execute("select started from unload_incidents").fetchall()
+    assert status == "partial" and error.startswith("2 records without a readable TimeCreated")
+    assert leaks == (4, 2)
+    assert incidents == [(datetime(2024, 3, 4, 19, 44, 8, 486183),)]
 
 
 @pytest.mark.parametrize(
