@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import stat
+import threading
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -95,6 +98,26 @@ def test_usage_errors_are_one_line(warehouse: Path, tmp_path: Path) -> None:
     odd = hivewatch("report", "-w", str(warehouse), "-o", str(tmp_path / "report.txt"))
     assert "--format" in one_line_error(odd, 2)
     assert not (warehouse / STATE).exists(), "a failed run records nothing"
+
+
+def test_a_link_is_written_through_and_a_pipe_is_written_to(
+    warehouse: Path, tmp_path: Path
+) -> None:
+    target = tmp_path / "target.md"
+    target.write_text("old", encoding="utf-8")
+    link = tmp_path / "link.md"
+    link.symlink_to(target)
+    report(warehouse, "-o", str(link))
+    assert link.is_symlink() and target.read_text(encoding="utf-8").startswith("# Hivewatch")
+    pipe = tmp_path / "pipe.md"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    report(warehouse, "-o", str(pipe), "--format", "md")
+    reader.join(timeout=30)
+    assert stat.S_ISFIFO(pipe.lstat().st_mode), "the pipe was replaced by a file"
+    assert received and received[0].startswith(b"# Hivewatch")
 
 
 def test_a_file_in_the_way_of_the_folder_is_named(warehouse: Path, tmp_path: Path) -> None:
