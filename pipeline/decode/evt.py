@@ -15,14 +15,14 @@ from __future__ import annotations
 
 import io
 import re
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pyevt
 
-from pipeline.decode.evt_frames import Frame, clean_log, frames, log_state
+from pipeline.decode.evt_frames import Frame, clean_log, declared_data, frames, log_state
 from pipeline.normalize.event_data import encode
 from pipeline.records import DecodeStats, EventRow
 
@@ -56,8 +56,10 @@ def read_evt(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRo
     data = path.read_bytes()
     channel = channel_of(path)
     state = log_state(data)
+    framed = frames(data)
+    declared = {f.number: declared_data(data, f) for f in framed}
     seen: set[int] = set()
-    for row, from_free_space in _libevt_rows(data, channel):
+    for row, from_free_space in _libevt_rows(data, channel, declared):
         number = row.record_id or 0
         if number in seen:
             continue
@@ -66,26 +68,28 @@ def read_evt(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRo
             stats.recovered += 1
         yield row
     failed: set[int] = set()
-    missed = [f for f in frames(data) if f.number not in seen]
-    for row in _reframed(data, missed, channel, stats, failed):
+    missed = [f for f in framed if f.number not in seen]
+    for row in _reframed(data, missed, channel, stats, failed, declared):
         seen.add(row.record_id or 0)
         stats.recovered += 1
         yield row
     _count_missing(state.oldest, state.next, seen | failed, stats)
 
 
-def _libevt_rows(data: bytes, channel: str) -> Iterator[tuple[EventRow, bool]]:
+def _libevt_rows(
+    data: bytes, channel: str, declared: Mapping[int, bytes | None]
+) -> Iterator[tuple[EventRow, bool]]:
     """The log's records, then those libevt recovers from free space. A record libevt
     fails on here is tried again by `_reframed`, which accounts for it."""
     log = pyevt.file()
     log.open_file_object(io.BytesIO(data))
     try:
         for index in range(log.number_of_records):
-            row = _row(log.get_record, index, channel)
+            row = _row(log.get_record, index, channel, declared)
             if isinstance(row, EventRow):
                 yield row, False
         for index in range(log.number_of_recovered_records):
-            row = _row(log.get_recovered_record, index, channel)
+            row = _row(log.get_recovered_record, index, channel, declared)
             if isinstance(row, EventRow):
                 yield row, True
     finally:
@@ -93,7 +97,12 @@ def _libevt_rows(data: bytes, channel: str) -> Iterator[tuple[EventRow, bool]]:
 
 
 def _reframed(
-    data: bytes, missed: list[Frame], channel: str, stats: DecodeStats, failed: set[int]
+    data: bytes,
+    missed: list[Frame],
+    channel: str,
+    stats: DecodeStats,
+    failed: set[int],
+    declared: Mapping[int, bytes | None],
 ) -> Iterator[EventRow]:
     """libevt on clean copies holding only the records it missed. It stops at the first
     record it cannot read, so each pass drops that one (counted) and goes on."""
@@ -104,7 +113,7 @@ def _reframed(
         problem = "libevt stops at it"
         try:
             for index in range(log.number_of_records):
-                row = _row(log.get_record, index, channel)
+                row = _row(log.get_record, index, channel, declared)
                 if isinstance(row, EventRow):
                     read.add(row.record_id or 0)
                     yield row
@@ -121,15 +130,23 @@ def _reframed(
         missed = rest[1:]
 
 
-def _row(get: Callable[[int], Any], index: int, channel: str) -> EventRow | str:
+def _row(
+    get: Callable[[int], Any], index: int, channel: str, declared: Mapping[int, bytes | None]
+) -> EventRow | str:
     """One record as a row, every field read at once (a libevt record object must not
-    outlive its file); the reason when libevt cannot read it."""
+    outlive its file); the reason when libevt cannot read it.
+
+    The binary data is taken where the record declares it (`declared`) when the record is
+    framed whole in the file: libevt reads it from where the strings end, two bytes early
+    when the data is aligned on four bytes. A record split by the wrap of the log keeps
+    libevt's reading."""
     try:
         record = get(index)
         identifier = record.event_identifier
         strings = [record.get_string(i) for i in range(record.number_of_strings)]
         payload: dict[str, object] = {"strings": strings}
-        binary = _data(record)
+        number = record.identifier
+        binary = declared[number] if number in declared else _data(record)
         if binary:
             payload["Binary"] = binary.hex().upper()
         return EventRow(
@@ -140,7 +157,7 @@ def _row(get: Callable[[int], Any], index: int, channel: str) -> EventRow | str:
             qualifiers=identifier >> 16,
             level=_LEVELS.get(record.event_type),
             time_created=_iso(record.get_creation_time_as_integer()),
-            record_id=record.identifier,
+            record_id=number,
             process_id=None,
             thread_id=None,
             user_sid=_sid(record),

@@ -89,6 +89,16 @@ def frames(data: bytes) -> list[Frame]:
     return found
 
 
+def declared_data(data: bytes, frame: Frame) -> bytes | None:
+    """The record's binary data, read where its DataOffset and DataLength say (offsets 52
+    and 48, from the record's start); None when it has none or they point outside it."""
+    fields = RECORD_FIXED.unpack_from(data, frame.offset)
+    length, offset = fields[-2], fields[-1]
+    if length == 0 or offset < RECORD_FIXED.size or offset + length > frame.size - SIZE.size:
+        return None
+    return data[frame.offset + offset : frame.offset + offset + length]
+
+
 def clean_log(data: bytes, chosen: list[Frame]) -> bytes:
     """A closed, unwrapped log holding just `chosen` records, for libevt to read."""
     body = b"".join(data[f.offset : f.offset + f.size] for f in chosen)

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import io
 import json
 import struct
 from pathlib import Path
 
 import duckdb
+import pyevt
 import pytest
 
 from pipeline.decode.evt import channel_of, read_evt
@@ -60,6 +62,38 @@ def test_binary_data_is_kept_as_hex() -> None:
         rows[4].event_data
     )
     assert "Binary" not in str(rows[0].event_data)
+
+
+def test_binary_data_is_read_where_the_record_declares_it() -> None:
+    """At DataOffset, DataLength bytes (EVENTLOGRECORD offsets 52 and 48). libevt reads it
+    from where the strings end, which is two bytes early in some of these records."""
+    data = (ROOT / "fixtures" / "WS-1691" / "SysEvent.Evt").read_bytes()
+    declared = {}
+    for offset in record_offsets(data):
+        number = struct.unpack_from("<I", data, offset + 8)[0]
+        length, at = struct.unpack_from("<II", data, offset + 48)
+        declared[number] = data[offset + at : offset + at + length].hex().upper() or None
+    rows, _ = read(ROOT / "fixtures" / "WS-1691" / "SysEvent.Evt")
+    got = {r.record_id: json.loads(str(r.event_data)).get("Binary") for r in rows}
+    assert got == declared and sum(value is not None for value in got.values()) >= 10
+    assert any(libevt_data(data, n) != declared[n] for n in declared), "libevt agrees"
+
+
+def libevt_data(data: bytes, number: int) -> str | None:
+    """The binary data libevt-python itself gives record `number`, as hex."""
+    log = pyevt.file()
+    log.open_file_object(io.BytesIO(data))
+    try:
+        for index in range(log.number_of_records):
+            record = log.get_record(index)
+            if record.identifier == number:
+                try:
+                    return bytes(record.data).hex().upper() or None
+                except OSError:  # no data
+                    return None
+        return None
+    finally:
+        log.close()
 
 
 def test_dirty_copy_counts_the_records_beyond_its_stale_header() -> None:
