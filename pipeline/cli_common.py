@@ -94,11 +94,21 @@ def guarded(debug: bool, action: Callable[[], int]) -> NoReturn:
         fail(str(exc), EXIT_NOT_COMMITTED)
     except KeyboardInterrupt:
         fail("interrupted; nothing of the current batch was committed", EXIT_NOT_COMMITTED)
+    except BrokenPipeError:  # the reader went away (`| head`): what it wanted it has
+        _quiet_stdout()
+        code = 0
     except Exception as exc:
         _traceback(debug)
         hint = "" if debug else " (run with --debug)"
         fail(f"internal error: {type(exc).__name__}: {exc}{hint}", EXIT_NOT_COMMITTED)
     sys.exit(code)
+
+
+def _quiet_stdout() -> None:
+    """Point stdout at /dev/null, so that flushing it at exit fails no second time."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
 
 
 def _traceback(debug: bool) -> None:

@@ -239,3 +239,17 @@ def test_lists_structs_and_blobs_print_as_duckdb_shows_them(warehouse: str) -> N
     assert as_csv.stdout.splitlines()[1] == r""""[HKCU\Software\Classes, NULL]",{'x': 1},a\x5Cb"""
     table = hivewatch("sql", query, "-w", warehouse)
     assert r"[HKCU\Software\Classes, NULL]" in table.stdout
+
+
+def test_a_reader_that_stops_early_is_no_error() -> None:
+    """`hivewatch query --list | head -1`: the pipe closes before the listing is written."""
+    listing = subprocess.Popen(
+        [sys.executable, "-m", "pipeline", "query", "--list"],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+    )
+    assert listing.stdout is not None and listing.stderr is not None
+    listing.stdout.close()  # before the interpreter has even imported the CLI
+    errors = listing.stderr.read()
+    assert listing.wait(timeout=60) == 0 and errors == b""
