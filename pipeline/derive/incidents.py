@@ -25,6 +25,7 @@ The grouping rule (docs/incidents.md):
 
 from __future__ import annotations
 
+import bisect
 import hashlib
 from collections import Counter
 from collections.abc import Iterable, Mapping, Sequence
@@ -36,6 +37,7 @@ from pipeline.normalize.leaks import key_spellings
 from pipeline.normalize.profile_catalog import CLASS_PRECEDENCE, REMEDIES
 
 WINDOW = timedelta(minutes=15)
+ACCOUNT = "account:"  # the user key of an account name no event links to a SID
 
 
 class Incident(NamedTuple):
@@ -76,23 +78,16 @@ def group_incidents(
         for i, e in enumerate(events)
         if e.role != "context" and e.time_created is not None
     }
+    users = _users(events, times, account_sids)
     members = sorted(
-        times,
-        key=lambda i: (
-            events[i].host or "",
-            _user_key(events[i], account_sids),
-            times[i],
-            events[i].record_id or 0,
-        ),
+        times, key=lambda i: (events[i].host or "", users[i], times[i], events[i].record_id or 0)
     )
     groups: list[list[int]] = []
     previous: int | None = None
     for index in members:
-        event = events[index]
         if (
             previous is None
-            or (event.host, _user_key(event, account_sids))
-            != (events[previous].host, _user_key(events[previous], account_sids))
+            or (events[index].host, users[index]) != (events[previous].host, users[previous])
             or times[index] - times[previous] > WINDOW
         ):
             groups.append([])
@@ -108,7 +103,7 @@ def group_incidents(
             continue
         for i in group:
             incident_of[i] = len(incidents)
-        user = _user_key(events[group[0]], account_sids)
+        user = users[group[0]]
         incidents.append(
             _incident(
                 [events[i] for i in group],
@@ -159,10 +154,36 @@ def account_sids_of(stated: Iterable[tuple[str | None, str | None, int]]) -> dic
     return {name: min(counts, key=lambda sid: (-counts[sid], sid)) for name, counts in seen.items()}
 
 
+def _users(
+    events: Sequence[ProfileEvent], times: Mapping[int, datetime], account_sids: Mapping[str, str]
+) -> dict[int, str]:
+    """Who each timed member is about (`_user_key`). An account no event links to a SID
+    (XP's 1517 names DOMAIN\\user and nothing else) is taken to be the one user whose SID
+    the host's members state within `WINDOW` of it, when there is exactly one: the same
+    logoff, told by an event that names the account and one that gives the SID."""
+    users = {i: _user_key(events[i], account_sids) for i in times}
+    stated: dict[str | None, list[tuple[datetime, str]]] = {}
+    for i, user in users.items():
+        if user and not user.startswith(ACCOUNT):
+            stated.setdefault(events[i].host, []).append((times[i], user))
+    for sightings in stated.values():
+        sightings.sort()
+    for i, user in users.items():
+        if not user.startswith(ACCOUNT):
+            continue
+        near = stated.get(events[i].host, [])
+        first = bisect.bisect_left(near, (times[i] - WINDOW, ""))
+        last = bisect.bisect_right(near, (times[i] + WINDOW, "\uffff"))
+        sids = {sid for _, sid in near[first:last]}
+        if len(sids) == 1:
+            users[i] = sids.pop()
+    return users
+
+
 def _user_key(event: ProfileEvent, account_sids: Mapping[str, str]) -> str:
     if event.user_sid:
         return event.user_sid
     if event.user_name:
         name = event.user_name.lower()
-        return account_sids.get(name, "account:" + name)
+        return account_sids.get(name, ACCOUNT + name)
     return ""

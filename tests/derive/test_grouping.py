@@ -109,8 +109,22 @@ def test_an_account_named_without_sid_joins_its_sid_when_some_event_links_them()
         ),
     ]
     assert incidents_of(linked) == [("XP1", SID_A, [1401, 1517, 1524])]
-    unlinked = linked[:2]
-    assert incidents_of(unlinked) == [("XP1", SID_A, [1524]), ("XP1", None, [1517])]
+
+
+def test_an_account_no_event_links_is_the_one_sid_the_host_states_near_it() -> None:
+    """XP's 1517 names the account, the 1524 of the same logoff gives the SID: one incident.
+    With two users' SIDs near it, the account stays apart: it could be either."""
+    named = event("XP1", T0, "Userenv", 1517, None, {"strings": ["CONTOSO\\alice"]})
+    alone = [named, event("XP1", T0 + timedelta(seconds=1), "Userenv", 1524, SID_A)]
+    assert incidents_of(alone) == [("XP1", SID_A, [1517, 1524])]
+    later = [named, event("XP1", T0 + WINDOW + timedelta(seconds=1), "Userenv", 1524, SID_A)]
+    assert incidents_of(later) == [("XP1", SID_A, [1524]), ("XP1", None, [1517])]
+    crowded = [*alone, event("XP1", T0 - timedelta(seconds=1), "Userenv", 1524, SID_B)]
+    assert incidents_of(crowded) == [
+        ("XP1", SID_A, [1524]),
+        ("XP1", SID_B, [1524]),
+        ("XP1", None, [1517]),
+    ]
 
 
 def test_events_naming_no_user_group_apart() -> None:
