@@ -1,12 +1,12 @@
 -- Unload incidents per week and class: how many, where, for whom, how many were remediated, and the class's advice.
--- inputs: stg_incidents, stg_remediation
--- output: one row per (week, incident_class), week being the Monday the ISO week starts (a DATE): incidents, hosts, users (distinct SIDs, or the account name where an incident has no SID), os_families (the families seen, comma-separated), remediated (incidents with remediated_by other than 'none'), by_profile_service, by_uphclean, advice (the class's advice for the families seen, one piece per line, family-specific pieces prefixed with their os_family); ordered by week, incidents desc, incident_class
+-- inputs: int_incident_accounts, stg_remediation
+-- output: one row per (week, incident_class), week being the Monday the ISO week starts (a DATE): incidents, hosts, users (distinct accounts: the SID, or the account name where no event links it to one; int_incident_accounts), os_families (the families seen, comma-separated), remediated (incidents with remediated_by other than 'none'), by_profile_service, by_uphclean, advice (the class's advice for the families seen, one piece per line, family-specific pieces prefixed with their os_family); ordered by week, incidents desc, incident_class
 -- parameters: none
 with incidents as (
     select
         *,
         cast(date_trunc('week', started) as date) as week
-    from stg_incidents
+    from int_incident_accounts
 ),
 
 remediation as (
@@ -24,7 +24,7 @@ counts as (
         incident_class,
         count(*) as incidents,
         count(distinct host) as hosts,
-        count(distinct coalesce(user_sid, user_name)) as users,
+        count(distinct coalesce(account_sid, lower(account_name))) as users,
         string_agg(distinct os_family, ', ' order by os_family) as os_families,
         count(*) filter (where remediated_by <> 'none') as remediated,
         count(*) filter (where remediated_by = 'profile_service') as by_profile_service,

@@ -5,8 +5,12 @@ The files come in two layers, as in dbt's jaffle_shop:
 - staging, `stg_*.sql`: one SELECT over one warehouse table that only picks and renames
   columns. Every read-only connection declares them as temporary views named after the file,
   in name order (so one may read an earlier one); they are not listed by `--list`.
-- marts, every other file: a chain of CTEs ending in `final` over the staging views, then
-  `select * from final order by ...`, with named parameters (`$name`) only.
+- intermediate, `int_*.sql`: a chain of CTEs ending in `final` over the staging views, then
+  `select * from final`, for a step several marts share (dbt's intermediate models). Declared
+  as temporary views after the staging ones, in name order; not listed either.
+- marts, every other file: a chain of CTEs ending in `final` over the staging and
+  intermediate views, then `select * from final order by ...`, with named parameters
+  (`$name`) only.
 
 Each file opens with a comment block: its first line is the description `--list` shows,
 then `-- inputs:`, `-- output:` and `-- parameters:` lines (`none`, or `$name (what it is)`).
@@ -24,6 +28,8 @@ _PACKAGED = Path(__file__).resolve().parent.parent / "_queries"  # inside a buil
 _SOURCE = Path(__file__).resolve().parents[2] / "queries"  # in a checkout
 
 STAGING_PREFIX = "stg_"
+INTERMEDIATE_PREFIX = "int_"
+_VIEW_PREFIXES = (STAGING_PREFIX, INTERMEDIATE_PREFIX)
 HEADER_FIELDS = ("inputs", "output", "parameters")
 _PARAMETER = re.compile(r"\$([A-Za-z_][A-Za-z0-9_]*)")
 
@@ -51,13 +57,16 @@ def _files() -> list[Path]:
 
 
 def available() -> dict[str, Path]:
-    """Runnable queries (marts) by name; files starting with `stg_` are staging, not listed."""
-    return {p.stem: p for p in _files() if not p.stem.startswith(STAGING_PREFIX)}
+    """Runnable queries (marts) by name; staging and intermediate files are views, not listed."""
+    return {p.stem: p for p in _files() if not p.stem.startswith(_VIEW_PREFIXES)}
 
 
 def staging() -> dict[str, Path]:
-    """The staging files by view name, in the order their views are declared (by name)."""
-    return {p.stem: p for p in _files() if p.stem.startswith(STAGING_PREFIX)}
+    """The staging, then the intermediate files by view name, in the order their views are
+    declared (each layer by name), so that a view may read the staging views and the
+    intermediate ones named before it."""
+    layers = [[p for p in _files() if p.stem.startswith(prefix)] for prefix in _VIEW_PREFIXES]
+    return {p.stem: p for layer in layers for p in layer}
 
 
 def header(path: Path) -> Header:

@@ -29,7 +29,9 @@ TRUTH: dict[str, Any] = json.loads((FLEET / "truth.json").read_text(encoding="ut
 
 QUERY_FILES = sorted(named.queries_dir().glob("*.sql"))
 STAGING_FILES = [p for p in QUERY_FILES if p.stem.startswith("stg_")]
-MART_FILES = [p for p in QUERY_FILES if not p.stem.startswith("stg_")]
+INTERMEDIATE_FILES = [p for p in QUERY_FILES if p.stem.startswith("int_")]
+MART_FILES = [p for p in QUERY_FILES if not p.stem.startswith(("stg_", "int_"))]
+VIEW_FILES = STAGING_FILES + INTERMEDIATE_FILES
 
 YHOLM_SID = "S-1-5-21-1004336348-1177238915-682003330-5650"
 HOST = "WS-3554.corp.contoso.com"
@@ -79,6 +81,22 @@ EXPECTED_COLUMNS: dict[str, list[str]] = {
         "event_ids",
         "processes",
         "keys",
+    ],
+    "int_incident_accounts": [
+        "incident_id",
+        "host",
+        "user_sid",
+        "user_name",
+        "started",
+        "ended",
+        "os_family",
+        "incident_class",
+        "remediated_by",
+        "event_ids",
+        "processes",
+        "keys",
+        "account_sid",
+        "account_name",
     ],
     "stg_offenders": TABLES["offenders"].names,
     "stg_remediation": ["applies_to", "pattern", "advice_family", "advice", "reference"],
@@ -186,7 +204,7 @@ def test_the_layers_are_there() -> None:
         "new_offenders",
         "user_history",
     }
-    assert list(named.staging()) == sorted(p.stem for p in STAGING_FILES)
+    assert list(named.staging()) == [p.stem for p in VIEW_FILES], "staging first, each by name"
     assert list(named.available()) == [p.stem for p in MART_FILES]
 
 
@@ -224,19 +242,26 @@ def test_staging_only_selects_and_renames_one_table(path: Path) -> None:
     assert sources == TABLES[table].names, "every column, in the table's order"
 
 
-@pytest.mark.parametrize("path", MART_FILES, ids=lambda p: p.stem)
+@pytest.mark.parametrize("path", MART_FILES + INTERMEDIATE_FILES, ids=lambda p: p.stem)
 def test_marts_chain_ctes_over_staging(path: Path) -> None:
+    """Marts, and the intermediate views marts share, read the views declared before them."""
     sql = body(path)
     ctes = set(re.findall(r"(\w+) as \(", sql, re.IGNORECASE))
     read = set(re.findall(r"\b(?:from|join)\s+(\w+)", sql, re.IGNORECASE)) - ctes
     assert not read & set(TABLES), "marts read staging views, not tables"
-    staging = {name for name in read if name.startswith("stg_")}
-    assert staging == read and staging <= set(named.staging())
+    views = list(named.staging())
+    readable = views[: views.index(path.stem)] if path.stem in views else views
+    assert read <= set(readable), "only views declared before it"
     inputs = {s.strip() for s in named.header(path).fields["inputs"].split(",")}
-    assert inputs == staging
+    assert inputs == read
     assert re.match(r"\s*with\s", sql, re.IGNORECASE)
     assert re.findall(r"(\w+) as \(", sql, re.IGNORECASE)[-1] == "final", "the chain ends in final"
-    assert re.search(r"\)\s*select \* from final\s+order by [^;]+$", sql)
+    ending = (
+        r"\)\s*select \* from final\s*$"
+        if path in INTERMEDIATE_FILES
+        else (r"\)\s*select \* from final\s+order by [^;]+$")
+    )
+    assert re.search(ending, sql)
 
 
 # ------------------------------------------------------------------------------ every file runs
@@ -245,7 +270,7 @@ def test_marts_chain_ctes_over_staging(path: Path) -> None:
 @pytest.mark.parametrize("path", QUERY_FILES, ids=lambda p: p.stem)
 def test_every_query_runs_against_the_fleet(warehouse: Path, path: Path) -> None:
     assert path.stem in EXPECTED_COLUMNS, "new query file: add its columns to this test"
-    if path.stem.startswith("stg_"):
+    if path in VIEW_FILES:
         result = run_sql(warehouse, f"select * from {path.stem}")  # our own file name
     else:
         declared = named.header(path).parameters

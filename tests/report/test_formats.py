@@ -45,6 +45,17 @@ def test_json(warehouse: Path, truth: dict[str, Any]) -> None:
     for row in data["incidents_by_week"]:
         weekly[row["class"]] += row["incidents"]
     assert weekly == class_totals(truth)
+    people: dict[str, set[str]] = {}  # class or host -> who its incidents were about
+    for incident in truth["incidents"]:
+        account = incident["account"]  # None: its events name no user (a popup)
+        for group in (incident["class"], incident["host"]):
+            people.setdefault(group, set()).update([account["sid"]] if account else [])
+    assert {row["class"]: row["users"] for row in data["incident_classes"]} == {
+        cls: len(people[cls]) for cls in by_class
+    }
+    assert {row["host"]: row["users"] for row in data["hosts"]} == {
+        row["host"]: len(people[row["host"]]) for row in data["hosts"]
+    }
     fields = ("process_name", "key", "incidents", "hosts", "users")
     shown = [tuple(o[f] for f in fields) for o in data["top_offenders"]]
     assert shown == [tuple(o[f] for f in fields) for o in truth["offenders"][: len(shown)]]

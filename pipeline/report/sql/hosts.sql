@@ -1,5 +1,5 @@
 -- Hosts with the most incidents in the period.
--- inputs: unload_incidents
+-- inputs: int_incident_accounts
 -- output: host, os_family, incidents, users, classes (distinct, sorted), last_incident
 -- parameters: since (TIMESTAMP, UTC), top (how many hosts)
 with final as (
@@ -7,10 +7,10 @@ with final as (
         host,
         mode(os_family) as os_family,
         count(*) as incidents,
-        count(distinct coalesce(user_sid, user_name)) as users,
-        list_sort(list(distinct class)) as classes,
+        count(distinct coalesce(account_sid, lower(account_name))) as users,
+        list_sort(list(distinct incident_class)) as classes,
         max(started) as last_incident
-    from unload_incidents
+    from int_incident_accounts
     where started >= $since
     group by host
 )

@@ -1,19 +1,19 @@
 -- Incidents per class: how many, on how many hosts, for how many users, how remediated.
--- inputs: unload_incidents
+-- inputs: int_incident_accounts
 -- output: one row per class
 -- parameters: since (TIMESTAMP, UTC)
 with final as (
     select
-        class,
+        incident_class as class,
         count(*) as incidents,
         count(distinct host) as hosts,
-        count(distinct coalesce(user_sid, user_name)) as users,
+        count(distinct coalesce(account_sid, lower(account_name))) as users,
         count(*) filter (where remediated_by = 'none') as unremediated,
         min(started) as first_seen,
         max(started) as last_seen
-    from unload_incidents
+    from int_incident_accounts
     where started >= $since
-    group by class
+    group by incident_class
 )
 select * from final
 order by incidents desc, class
