@@ -57,7 +57,7 @@ def test_since_age_counts_back_from_now(warehouse: Path) -> None:
     assert by_age.data == by_date.data
     whole = build_report(warehouse, None, now).data
     assert 0 < by_age.data.coverage.incidents < whole.coverage.incidents
-    assert all(o.first_seen >= datetime(2024, 3, 5, 12) for o in by_age.data.offenders)
+    assert all(o.last_seen >= datetime(2024, 3, 5, 12) for o in by_age.data.offenders)
     assert build_report(warehouse, "4w", now).data == whole
 
 
@@ -69,6 +69,15 @@ def test_since_on_the_command_line(warehouse: Path, truth: dict[str, Any]) -> No
     dated = json.loads(report(warehouse, "--since", "2024-03-05", "--format", "json").stdout)
     expected = sum(1 for i in truth["incidents"] if i["started"] >= "2024-03-05")
     assert dated["coverage"]["incidents"] == expected
+    ever = {(o["process_name"], o["key"]): o["first_seen"] for o in truth["offenders"]}
+    shown = {(o["process_name"], o["key"]): o["first_seen"] for o in dated["top_offenders"]}
+    assert shown and all(
+        datetime.fromisoformat(seen) == datetime.fromisoformat(ever[pair])
+        for pair, seen in shown.items()
+    ), "first seen is since when, before the period too"
+    assert any(
+        datetime.fromisoformat(seen) < datetime(2024, 3, 5, tzinfo=UTC) for seen in shown.values()
+    )
     empty_md = report(warehouse, "--since", "7d").stdout
     assert "No incidents in this period." in empty_md
 

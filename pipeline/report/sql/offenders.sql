@@ -1,5 +1,6 @@
 -- Offenders of the period: one row per (process_name, key), as the offenders table ranks them
--- (docs/incidents.md), counted over the leaks logged since the period start.
+-- (docs/incidents.md), counted over the leaks logged since the period start; first_seen is
+-- the pair's first leak ever, before the period too (since when it has been a problem).
 -- inputs: hive_leaks, unload_incidents
 -- output: process_name, key, incidents, hosts, users, first_seen, last_seen; ranked
 -- parameters: since (TIMESTAMP, UTC)
@@ -21,6 +22,11 @@ linked as (
         and l.time_created between i.started and i.ended
         and list_contains(i.event_ids, l.event_id)
         and l.user_sid is not distinct from i.user_sid
+),
+ever as (
+    select process_name, lower(key) as key_ci, min(time_created) as first_seen
+    from hive_leaks
+    group by all
 ),
 spellings as (
     -- keys compare case-insensitively and show their most frequent spelling
@@ -46,9 +52,10 @@ counted as (
     group by all
 ),
 final as (
-    select c.process_name, s.key, c.incidents, c.hosts, c.users, c.first_seen, c.last_seen
+    select c.process_name, s.key, c.incidents, c.hosts, c.users, e.first_seen, c.last_seen
     from counted c
     join shown s using (process_name, key_ci)
+    join ever e using (process_name, key_ci)
 )
 select * from final
 order by hosts desc, incidents desc, process_name, lower(key)
