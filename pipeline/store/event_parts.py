@@ -88,6 +88,12 @@ def _row_counts(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> dict[st
     return {name: int(count) for name, count in rows}
 
 
+# A row without a record number has no identity to share: two such rows may be two events
+# (an export that left EventRecordID out), so neither is ever dropped for the other. A time
+# that could not be read (NULL) is still part of one: the record number tells records apart.
+_NUMBERED = "record_id IS NOT NULL"
+
+
 def _losers(
     con: duckdb.DuckDBPyConnection,
     parts: Sequence[str],
@@ -110,7 +116,8 @@ def _losers(
 
     sql = (
         f"WITH r AS (SELECT {key}, hash({key}) AS _h, file_id, filename, file_row_number"
-        f"  FROM read_parquet({literal_list(parts)}, filename = true, file_row_number = true)),"
+        f"  FROM read_parquet({literal_list(parts)}, filename = true, file_row_number = true)"
+        f"  WHERE {_NUMBERED}),"
         " repeated AS (SELECT _h FROM r GROUP BY _h HAVING count(*) > 1),"
         f" ranked AS (SELECT r.*, row_number() OVER (PARTITION BY {key}"
         "   ORDER BY list_contains(?::VARCHAR[], file_id), file_id, filename, file_row_number)"
@@ -132,7 +139,7 @@ def _losers(
         sql += (
             " UNION SELECT filename, file_row_number FROM r SEMI JOIN"
             f" (SELECT {key} FROM read_parquet({literal_list(live)})"
-            f"  WHERE {' OR '.join(when) or 'false'}) e ON {same('r', 'e')}"
+            f"  WHERE ({' OR '.join(when) or 'false'}) AND {_NUMBERED}) e ON {same('r', 'e')}"
         )
     found: dict[str, list[int]] = defaultdict(list)
     for filename, row in con.execute(sql, params).fetchall():

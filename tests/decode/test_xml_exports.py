@@ -174,6 +174,25 @@ def test_times_with_an_offset_are_utc_and_unreadable_ones_are_kept_and_said(
     assert incidents == [(datetime(2024, 3, 4, 19, 44, 8, 486183),)]
 
 
+def test_events_without_a_record_number_are_never_merged(tmp_path: Path) -> None:
+    """No EventRecordID: the identity is incomplete, so two such events at one time are two
+    rows, in one batch and across batches; complete identities still merge."""
+    unnumbered = [
+        event(0, f"<EventData><Data Name='Detail'>{n}</Data></EventData>").replace(
+            "<EventRecordID>0</EventRecordID>", ""
+        )
+        for n in ("a", "b")
+    ]
+    first = write(tmp_path, wevtutil(*unnumbered, event(7)), name="first.xml")
+    second = write(tmp_path, wevtutil(unnumbered[0], event(7), event(8)), name="second.xml")
+    root = tmp_path / "wh"
+    assert run_ingest([first], root).new_events == 3
+    assert run_ingest([second], root).new_events == 2
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        counted = con.execute("select record_id, count(*) from events group by 1 order by 1")
+        assert counted.fetchall() == [(7, 1), (8, 1), (None, 3)]
+
+
 @pytest.mark.parametrize(
     ("broken", "reason"),
     [
