@@ -22,7 +22,15 @@ from typing import Any
 
 import pyevt
 
-from pipeline.decode.evt_frames import Frame, clean_log, declared_data, frames, log_state
+from pipeline.decode.evt_frames import (
+    FILE_HEADER,
+    HEADER_START,
+    Frame,
+    clean_log,
+    declared_data,
+    frames,
+    log_state,
+)
 from pipeline.normalize.event_data import encode
 from pipeline.records import DecodeStats, EventRow
 
@@ -54,12 +62,18 @@ def channel_of(path: Path) -> str:
 def read_evt(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRow]:
     """Every readable record of one `.evt` file; `engine` applies to EVTX only."""
     data = path.read_bytes()
+    if len(data) < FILE_HEADER.size:
+        stats.skip(f"file of {len(data)} bytes ends inside its header")
+        return
     channel = channel_of(path)
     state = log_state(data)
     framed = frames(data)
     declared = {f.number: declared_data(data, f) for f in framed}
     seen: set[int] = set()
-    for row, from_free_space in _libevt_rows(data, channel, declared):
+    whole = data.startswith(HEADER_START)
+    if not whole:  # libevt refuses the file; every record is read from its frame
+        stats.problems.append("file header damaged: records read where they are framed")
+    for row, from_free_space in _libevt_rows(data, channel, declared) if whole else ():
         number = row.record_id or 0
         if number in seen:
             continue

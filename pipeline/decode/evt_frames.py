@@ -18,6 +18,7 @@ SIGNATURE: Final = b"LfLe"
 # offset, 20 end-of-file record offset, 24 next record number, 28 oldest record number,
 # 32 maximum size, 36 flags, 40 retention, 44 size again.
 FILE_HEADER: Final = struct.Struct("<I4sIIIIIIIIII")
+HEADER_START: Final = FILE_HEADER.size.to_bytes(4, "little") + SIGNATURE  # size, then "LfLe"
 FLAG_DIRTY: Final = 0x1
 FLAG_WRAPPED: Final = 0x2
 

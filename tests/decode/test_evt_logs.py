@@ -189,6 +189,27 @@ def test_random_bytes_after_the_header_yield_nothing_and_say_so(tmp_path: Path) 
     assert rows == [] and stats.skipped == 177
 
 
+def test_a_destroyed_header_costs_no_record(tmp_path: Path) -> None:
+    """libevt refuses a log whose header is zeroed; every record is still framed in it."""
+    intact, _ = read(FLEET_LOG)
+    path = tmp_path / "AppEvent.Evt"
+    path.write_bytes(bytes(48) + FLEET_LOG.read_bytes()[48:])
+    summary = run_ingest([path], tmp_path / "wh")
+    assert (summary.records, summary.recovered, summary.skipped) == (len(intact), len(intact), 0)
+    assert summary.partial == 1 and not summary.rejected
+    rows, stats = read(path)
+    assert sorted(rows) == sorted(intact) and "file header damaged" in stats.problems[0]
+
+
+@pytest.mark.parametrize("size", [0, 8, 20, 47])
+def test_a_file_shorter_than_its_header_says_so(tmp_path: Path, size: int) -> None:
+    path = tmp_path / "short.evt"
+    path.write_bytes(FLEET_LOG.read_bytes()[:size])
+    summary = run_ingest([path], tmp_path / "wh")
+    reason = "empty file" if size == 0 else f"file of {size} bytes ends inside its header"
+    assert summary.rejected == [(str(path), reason if size == 0 else f"nothing readable: {reason}")]
+
+
 @pytest.mark.parametrize(
     ("name", "channel"),
     [

@@ -134,6 +134,23 @@ def test_event_data_shapes(tmp_path: Path, data: str, payload: dict) -> None:
     assert got == payload
 
 
+@pytest.mark.parametrize(
+    "text",
+    [
+        "<?xml version='1.0'?><?xml-stylesheet type='text/xsl' href='events.xsl'?>"
+        f"<Events>{event(1)}</Events>",
+        "<!-- exported 2024-03-04 -->\n" + event(1),
+        event(1).replace("<Event xmlns=", "<e:Event xmlns:e=").replace("</Event>", "</e:Event>"),
+    ],
+    ids=["stylesheet", "comment-first", "prefixed-root"],
+)
+def test_exports_with_a_longer_prologue_or_a_prefixed_root_are_read(
+    tmp_path: Path, text: str
+) -> None:
+    summary = run_ingest([write(tmp_path, text)], tmp_path / "wh")
+    assert (summary.records, summary.rejected) == (1, [])
+
+
 def test_seven_fractional_digits_reach_the_warehouse_as_microseconds(tmp_path: Path) -> None:
     path = write(tmp_path, wevtutil(event(1, time="2024-03-04T19:44:08.4861839Z")))
     run_ingest([path], tmp_path / "wh")
