@@ -431,6 +431,15 @@ def test_host_history_is_the_truth_of_that_host(warehouse: Path, host: str) -> N
     assert [incident_tuple(r) for r in got] == want and want
 
 
+@pytest.mark.parametrize("host", [HOST, HOST.upper(), "ws-3554"])
+def test_events_of_host_finds_a_host_as_host_history_does(warehouse: Path, host: str) -> None:
+    got = run_named(warehouse, "events_of_host", host=host)
+    (count,) = run_sql(warehouse, "select count(*) from events where host = $h", {"h": HOST}).rows[
+        0
+    ]
+    assert len(got) == count > 0
+
+
 @pytest.mark.parametrize("user", [YHOLM_SID, YHOLM_SID.lower(), "yholm", "CONTOSO\\YHOLM"])
 def test_user_history_by_sid_or_account_name(warehouse: Path, user: str) -> None:
     got = run_named(warehouse, "user_history", user=user)
