@@ -123,7 +123,8 @@ def query(
     def action() -> int:
         if list_:
             for query_name, path in named.available().items():
-                click.echo(f"{query_name:<24} {named.description(path)}")
+                flags = "".join(f" -p {p} VALUE" for p in named.header(path).parameters)
+                click.echo(f"{query_name:<24} {named.description(path)}{flags}")
             return 0
         if not name:
             raise UsageError("give a query NAME, or --list to see them")

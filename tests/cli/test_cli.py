@@ -166,6 +166,9 @@ def test_sql_parameters_and_formats(warehouse: str, tmp_path: Path) -> None:
 def test_named_queries(warehouse: str) -> None:
     listing = hivewatch("query", "--list")
     assert listing.exit_code == 0 and "events_by_host" in listing.stdout
+    shown = {line.split()[0]: line for line in listing.stdout.splitlines()}
+    assert shown["events_of_host"].endswith("-p host VALUE")
+    assert "-p" not in shown["events_by_host"]
     ran = hivewatch("query", "ingest_problems", "-w", warehouse, "--format", "csv")
     assert ran.exit_code == 0 and "sysmon.evtx,evtx,partial" in ran.stdout
     host = hivewatch("query", "events_of_host", "-p", "host", "win-p4siaa0sqco", "-w", warehouse)
