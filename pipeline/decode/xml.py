@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import codecs
 import re
+import threading
 from collections.abc import Iterator
 from pathlib import Path
 from typing import IO
@@ -49,6 +50,7 @@ _ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']
 
 def read_xml(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRow]:
     """Every well-formed `<Event>` of one export; `engine` applies to EVTX only."""
+    _ANSI.bytes = 0
     with path.open("rb") as raw:
         for number, text in _events(_text_blocks(raw), stats):
             try:
@@ -57,6 +59,27 @@ def read_xml(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRo
                 stats.skip(f"event {number} malformed: {_first_line(exc)}")
                 continue
             yield row_from_element(element)
+    if _ANSI.bytes:
+        stats.problems.append(
+            f"{_ANSI.bytes} bytes are not UTF-8 and the file declares no encoding:"
+            " read as Windows-1252 (ANSI)"
+        )
+
+
+# Windows PowerShell 5.1 writes `ToXml()` output with `Set-Content` in the ANSI code page,
+# without a declaration. Bytes that are not UTF-8 in such a file are read as Windows-1252,
+# and counted (per thread: one file at a time) so that the file says so.
+_ANSI = threading.local()
+
+
+def _as_ansi(exc: UnicodeError) -> tuple[str, int]:
+    if not isinstance(exc, UnicodeDecodeError):
+        raise exc
+    _ANSI.bytes = getattr(_ANSI, "bytes", 0) + exc.end - exc.start
+    return exc.object[exc.start : exc.end].decode("cp1252", "replace"), exc.end
+
+
+codecs.register_error("hivewatch-ansi", _as_ansi)
 
 
 def _parse(text: str) -> etree._Element:
@@ -134,7 +157,9 @@ def _text_blocks(raw: IO[bytes]) -> Iterator[str]:
     """The file as text, in blocks, in its own encoding (BOM, NUL pattern, declaration)."""
     head = raw.read(4096)
     encoding, skip = _encoding(head)
-    decoder = codecs.getincrementaldecoder(encoding)(errors="replace")
+    undeclared = encoding == "utf-8" and _ENCODING.match(head[skip:].lstrip()) is None
+    errors = "hivewatch-ansi" if undeclared else "replace"
+    decoder = codecs.getincrementaldecoder(encoding)(errors=errors)
     block = head[skip:]
     while block:
         yield decoder.decode(block)

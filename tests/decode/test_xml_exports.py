@@ -151,6 +151,22 @@ def test_exports_with_a_longer_prologue_or_a_prefixed_root_are_read(
     assert (summary.records, summary.rejected) == (1, [])
 
 
+def test_an_ansi_export_without_a_declaration_keeps_its_accents(tmp_path: Path) -> None:
+    """Windows PowerShell 5.1 `ToXml() | Set-Content`: the ANSI code page, no declaration.
+    Across a block boundary too; UTF-8 text in the same file stays UTF-8."""
+    ansi = event(1, "<EventData><Data Name='Detail'>C:\\Users\\Jörg Müller</Data></EventData>")
+    utf8 = event(2, "<EventData><Data Name='Detail'>Zoë</Data></EventData>")
+    padding = " " * (4095 - ansi.index("ö"))  # the 'ö' is the last byte of the first block
+    path = tmp_path / "export.xml"
+    path.write_bytes((padding + ansi).encode("cp1252") + utf8.encode("utf-8"))
+    rows, stats = read(path)
+    details = [json.loads(str(r.event_data))["Detail"] for r in rows]
+    assert details == ["C:\\Users\\Jörg Müller", "Zoë"]
+    assert stats.problems == [
+        "2 bytes are not UTF-8 and the file declares no encoding: read as Windows-1252 (ANSI)"
+    ]
+
+
 def test_seven_fractional_digits_reach_the_warehouse_as_microseconds(tmp_path: Path) -> None:
     path = write(tmp_path, wevtutil(event(1, time="2024-03-04T19:44:08.4861839Z")))
     run_ingest([path], tmp_path / "wh")
