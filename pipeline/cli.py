@@ -7,12 +7,19 @@ from pathlib import Path
 
 import click
 
-from pipeline.cli_common import DEBUG, debug_option, guarded, output_options, warehouse_option
+from pipeline.cli_common import (
+    DEBUG,
+    OneLineGroup,
+    debug_option,
+    guarded,
+    output_options,
+    warehouse_option,
+)
 from pipeline.cli_report import report
 from pipeline.errors import HivewatchError, UsageError, os_reason
 
 
-@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="hivewatch")
 @click.option(
     "--debug", is_flag=True, help="Show the full traceback when something fails (any command)."

@@ -69,6 +69,24 @@ def output_options(command: F) -> F:
     )(command)
 
 
+class OneLineGroup(click.Group):
+    """A command group whose usage errors are one line, as every other error is: Click's own
+    are three (usage, a hint, the error)."""
+
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+        kwargs["standalone_mode"] = False
+        try:
+            code = super().main(*args, **kwargs)
+        except click.UsageError as exc:
+            where = f" (see '{exc.ctx.command_path} --help')" if exc.ctx else ""
+            fail(exc.format_message().rstrip(".") + where, EXIT_USAGE)
+        except click.ClickException as exc:
+            fail(exc.format_message(), exc.exit_code)
+        except click.Abort:
+            fail("interrupted; nothing of the current batch was committed", EXIT_NOT_COMMITTED)
+        sys.exit(code if isinstance(code, int) else 0)
+
+
 def fail(message: str, code: int) -> NoReturn:
     click.echo(f"hivewatch: {one_line(message)}", err=True)
     sys.exit(code)

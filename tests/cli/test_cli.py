@@ -18,7 +18,7 @@ from tests.conftest import EVTX_SAMPLES, ROOT
 
 
 def hivewatch(*args: str) -> Result:
-    return CliRunner().invoke(main, list(args))
+    return CliRunner().invoke(main, list(args), prog_name="hivewatch")
 
 
 def one_line_error(result: Result, code: int) -> str:
@@ -77,10 +77,21 @@ def test_ingest_exit_codes_and_summary(tmp_path: Path) -> None:
     assert "5 records" in mixed.stdout
 
 
-def test_ingest_usage_errors() -> None:
-    assert hivewatch("ingest").exit_code == 2
-    assert hivewatch("ingest", "x", "--engine", "java").exit_code == 2
-    assert hivewatch("ingest", "x", "--jobs", "0").exit_code == 2
+@pytest.mark.parametrize(
+    ("args", "words"),
+    [
+        (["ingest"], "Missing argument 'PATHS...' (see 'hivewatch ingest --help')"),
+        (["ingest", "x", "--engine", "java"], "'java' is not one of"),
+        (["ingest", "x", "--jobs", "0"], "0 is not in the range"),
+        (["ingest", "x", "--bogus"], "No such option '--bogus'"),
+        (["sql"], "Missing argument 'QUERY'"),
+        (["report", "-o"], "Option '-o' requires an argument"),
+        (["nosuch"], "No such command 'nosuch' (see 'hivewatch --help')"),
+    ],
+)
+def test_usage_errors_are_one_line(args: list[str], words: str) -> None:
+    """Click's own usage errors too: the contract's errors are one line, exit 2."""
+    assert words in one_line_error(hivewatch(*args), 2)
 
 
 @pytest.mark.parametrize(
