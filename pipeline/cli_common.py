@@ -73,7 +73,7 @@ class OneLineGroup(click.Group):
     """A command group whose usage errors are one line, as every other error is: Click's own
     are three (usage, a hint, the error)."""
 
-    def main(self, *args: Any, **kwargs: Any) -> NoReturn:  # type: ignore[override]
+    def main(self, *args: Any, **kwargs: Any) -> NoReturn:
         kwargs["standalone_mode"] = False
         try:
             code = super().main(*args, **kwargs)
