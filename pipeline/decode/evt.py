@@ -34,11 +34,14 @@ from pipeline.decode.evt_frames import (
 from pipeline.normalize.event_data import encode
 from pipeline.records import DecodeStats, EventRow
 
-# Windows' own file names for its classic logs.
+# Windows' own file names for its classic logs, and the names Event Viewer saves them as.
 _CHANNELS = {
     "appevent": "Application",
     "sysevent": "System",
     "secevent": "Security",
+    "application": "Application",
+    "system": "System",
+    "security": "Security",
     "dnsevent": "DNS Server",
     "ntds": "Directory Service",
     "ntfrs": "File Replication Service",
@@ -50,7 +53,8 @@ _LEVELS = {0: 4, 1: 2, 2: 3, 4: 4, 8: 0, 16: 0}
 
 def channel_of(path: Path) -> str:
     """The log a file holds: AppEvent.Evt is Application, SysEvent.Evt System, SecEvent.Evt
-    Security (also inside a longer name such as `WS-01_SysEvent-copy.evt`); any other file
+    Security, and so are files saved under the log's own name, also inside a longer name
+    (`WS-01_SysEvent-copy.evt`, `WS-01_Application.evt`); any other file
     is named by its stem up to a copy's suffix (`TestLog-dirty.evt` and `TestLog (2).evt`
     are TestLog), so two copies of one log give their records one identity."""
     for token in re.split(r"[^0-9a-z]+", path.stem.lower()):
