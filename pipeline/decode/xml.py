@@ -25,7 +25,7 @@ from typing import IO
 
 from lxml import etree
 
-from pipeline.normalize.xml_event import row_from_element
+from pipeline.normalize.xml_event import local, row_from_element
 from pipeline.records import DecodeStats, EventRow
 
 BLOCK_CHARS = 1 << 20
@@ -41,9 +41,13 @@ _PARSER = etree.XMLParser(
     remove_pis=True,
 )
 
-_START = re.compile(r"<(?:[A-Za-z_][\w.-]*:)?Event(?=[\s>/])")
-_END = re.compile(r"</(?:[A-Za-z_][\w.-]*:)?Event\s*>")
-_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_NAME = r"(?:[A-Za-z_][\w.-]*:)?Event"
+# An event's start or end tag, or the opening of a section in which such a tag is text.
+_TAG = re.compile(rf"<{_NAME}(?=[\s>/])|</{_NAME}\s*>|<!--|<!\[CDATA\[")
+_CLOSERS = {"<!--": "-->", "<![CDATA[": "]]>"}
+# What XML 1.0 forbids as a character: controls but tab and line ends, U+FFFE, U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_CHAR_REF = re.compile(r"&#(?:x([0-9A-Fa-f]+)|([0-9]+));")
 _DECLARATION = re.compile(r"<!(?:DOCTYPE|ENTITY)", re.IGNORECASE)
 _ENCODING = re.compile(rb"""^<\?xml[^>]*encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
 
@@ -57,6 +61,9 @@ def read_xml(path: Path, engine: object, stats: DecodeStats) -> Iterator[EventRo
                 element = _parse(text)
             except etree.XMLSyntaxError as exc:
                 stats.skip(f"event {number} malformed: {_first_line(exc)}")
+                continue
+            if not any(local(child.tag) == "System" for child in element):
+                stats.skip(f"event {number} has no <System>: not an event record")
                 continue
             yield row_from_element(element)
     if _ANSI.bytes:
@@ -83,41 +90,56 @@ codecs.register_error("hivewatch-ansi", _as_ansi)
 
 
 def _parse(text: str) -> etree._Element:
-    """One event. Exporters write control characters XML 1.0 forbids (a value logged with
-    one); rather than lose the event, each becomes U+FFFD, the replacement character."""
+    """One event. Exporters write characters XML 1.0 forbids (a value logged with a control
+    character), raw or as a character reference; rather than lose the event, each becomes
+    U+FFFD, the replacement character."""
     try:
         return etree.fromstring(text.encode("utf-8"), _PARSER)
     except etree.XMLSyntaxError:
-        cleaned, count = _CONTROL.subn("\ufffd", text)
-        if not count:
+        cleaned = _CHAR_REF.sub(_allowed_reference, _FORBIDDEN.sub("\ufffd", text))
+        if cleaned == text:
             raise
         return etree.fromstring(cleaned.encode("utf-8"), _PARSER)
 
 
+def _allowed_reference(match: re.Match[str]) -> str:
+    hexadecimal, decimal = match.groups()
+    code = int(hexadecimal, 16) if hexadecimal else int(decimal)
+    allowed = (
+        code in (0x9, 0xA, 0xD)
+        or 0x20 <= code <= 0xD7FF
+        or 0xE000 <= code <= 0xFFFD
+        or 0x10000 <= code <= 0x10FFFF
+    )
+    return match.group() if allowed else "\ufffd"
+
+
 def _events(blocks: Iterator[str], stats: DecodeStats) -> Iterator[tuple[int, str]]:
     """(ordinal, text) of each `<Event>` element in the stream; what lies between events
-    (declaration, `<Events>`, whitespace, comments) is passed over, and damage between them
-    is counted."""
+    (declaration, `<Events>`, whitespace, comments) is passed over, and end tags of events
+    whose start was lost are counted. A tag inside a comment or CDATA section is text."""
     buffer = ""
-    number = 0
+    number = orphans = 0
     prologue = True
     for block in blocks:
         buffer += block
         while True:
-            start = _START.search(buffer)
-            if start is None:
+            tag, hold = _next_tag(buffer, 0)
+            if tag is not None and tag.group().startswith("</"):
+                orphans += 1
+                buffer = buffer[tag.end() :]
+                continue
+            if tag is None:
                 if prologue and _refused(buffer, stats):
                     return
-                _between(buffer[: max(0, len(buffer) - 64)], stats)
-                buffer = buffer[max(0, len(buffer) - 64) :]
+                buffer = buffer[hold:]
                 break
             if prologue:
-                if _refused(buffer[: start.start()], stats):
+                if _refused(buffer[: tag.start()], stats):
                     return
                 prologue = False
-            _between(buffer[: start.start()], stats)
-            buffer = buffer[start.start() :]
-            end = _END.search(buffer)
+            buffer = buffer[tag.start() :]
+            end, _ = _next_tag(buffer, tag.end() - tag.start())
             if end is None:
                 if len(buffer) > MAX_EVENT_CHARS:
                     number += 1
@@ -125,25 +147,35 @@ def _events(blocks: Iterator[str], stats: DecodeStats) -> Iterator[tuple[int, st
                     buffer = buffer[1:]
                     continue
                 break
-            inner = _START.search(buffer, 1, end.start())
             number += 1
-            if inner is not None:
+            if not end.group().startswith("</"):
                 stats.skip(f"event {number} malformed: cut off by the next <Event>")
-                buffer = buffer[inner.start() :]
+                buffer = buffer[end.start() :]
                 continue
             yield number, buffer[: end.end()]
             buffer = buffer[end.end() :]
-    if _START.search(buffer):
+    if _next_tag(buffer, 0)[0] is not None:
         stats.skip(f"event {number + 1} malformed: the file ends inside it")
-    else:
-        _between(buffer, stats)
-
-
-def _between(text: str, stats: DecodeStats) -> None:
-    """End tags of events whose start was lost are counted, one skip each."""
-    orphans = len(_END.findall(text))
     if orphans:
         stats.skip(f"{orphans} event end tags without a start", orphans)
+
+
+def _next_tag(buffer: str, pos: int) -> tuple[re.Match[str] | None, int]:
+    """The first event start or end tag from `pos` that is not inside a comment or CDATA, and
+    its start; or None, and where to keep the text from to find the next one when more
+    arrives: an unfinished comment or CDATA section, else the last 64 characters (a tag cut
+    at the end) but no closed section."""
+    while True:
+        found = _TAG.search(buffer, pos)
+        if found is None:
+            return None, max(pos, len(buffer) - 64)
+        closer = _CLOSERS.get(found.group())
+        if closer is None:
+            return found, found.start()
+        stop = buffer.find(closer, found.end())
+        if stop < 0:
+            return None, found.start()
+        pos = stop + len(closer)
 
 
 def _refused(prologue: str, stats: DecodeStats) -> bool:

@@ -242,6 +242,46 @@ def test_a_malformed_event_costs_itself_only(tmp_path: Path, broken: str, reason
     assert stats.skipped == 1 and reason in stats.problems[0]
 
 
+def test_characters_xml_forbids_cost_only_themselves(tmp_path: Path) -> None:
+    """Raw or as character references, each becomes U+FFFD; the event and the rest stay."""
+    value = "a&#x1;b&#65535;c\ufffed\x07e&#x41;&#10;"
+    text = wevtutil(event(1, f"<EventData><Data Name='Detail'>{value}</Data></EventData>"))
+    rows, stats = read(write(tmp_path, text))
+    assert stats.skipped == 0 and [r.record_id for r in rows] == [1]
+    assert json.loads(rows[0].event_data or "") == {"Detail": "a\ufffdb\ufffdc\ufffdd\ufffdeA\n"}
+
+
+@pytest.mark.parametrize("block_chars", [1 << 20, 7])
+def test_event_tags_inside_comments_and_cdata_are_text(tmp_path: Path, block_chars: int) -> None:
+    import pipeline.decode.xml as module
+
+    cdata = "<![CDATA[<Event> x </Event> <!-- ]]>"
+    filler = [event(n) for n in range(100, 140)]  # past the first 4096 bytes read whole
+    text = event_viewer(
+        *filler,
+        event(1),
+        f"<!-- an older copy: {event(99)} -->",
+        event(2, f"<EventData><Data Name='Detail'>{cdata}</Data></EventData>"),
+        "<!-- <Event> -->",
+        event(3),
+    )
+    saved = module.BLOCK_CHARS
+    module.BLOCK_CHARS = block_chars  # a comment or CDATA section cut between blocks too
+    try:
+        rows, stats = read(write(tmp_path, text))
+    finally:
+        module.BLOCK_CHARS = saved
+    assert [r.record_id for r in rows][40:] == [1, 2, 3] and stats.skipped == 0, stats.problems
+    assert json.loads(rows[41].event_data or "") == {"Detail": "<Event> x </Event> <!-- "}
+
+
+def test_an_element_without_system_is_no_event(tmp_path: Path) -> None:
+    text = wevtutil(event(1), f"<Event xmlns='{NS}'><EventData/></Event>", event(2))
+    rows, stats = read(write(tmp_path, text))
+    assert [r.record_id for r in rows] == [1, 2]
+    assert stats.skipped == 1 and "event 2 has no <System>" in stats.problems[0]
+
+
 def test_a_file_cut_inside_its_last_event(tmp_path: Path) -> None:
     whole = wevtutil(event(1), event(2))
     rows, stats = read(write(tmp_path, whole[: len(whole) - 40]))
