@@ -176,7 +176,8 @@ def emit(text: str, output: Path | None) -> None:
     "--formats",
     default="evtx,evt,xml",
     show_default=True,
-    help="Comma-separated: evtx (Vista and later), evt (NT4-2003), xml (exports).",
+    help="Comma-separated: evtx (Vista and later), evt (NT4-2003), xml (exports). Each "
+    "appears on at least one host when there are as many hosts as formats.",
 )
 @click.option(
     "--damage", is_flag=True, help="Add damaged copies (truncated, flipped, stale header)."

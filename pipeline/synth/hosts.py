@@ -8,6 +8,7 @@ machines are named by FQDN (WS-0142.corp.contoso.com), NT4-2003 ones by NetBIOS 
 from __future__ import annotations
 
 import random
+from collections import Counter
 from dataclasses import dataclass, field, replace
 from typing import Final
 
@@ -185,7 +186,7 @@ class Host:
 def allowed(slot: Slot, formats: frozenset[str]) -> Slot | None:
     """The slot adapted to the formats asked for, or None when none fits."""
     delivery = slot.delivery
-    native = "evtx" if OS[slot.os].family == "vista+" else "evt"
+    native = _native(slot)
     if delivery == "forwarded":
         return slot if "evtx" in formats else None
     if delivery in formats:
@@ -209,6 +210,7 @@ def plan_fleet(rng: random.Random, hosts: int, formats: frozenset[str]) -> list[
         s = rng.choices([m[0] for m in mix], [m[1] for m in mix])[0]
         assert s is not None
         slots.append(s)
+    slots = _every_format(slots, formats)
     numbers = rng.sample(range(10, 9999), len(slots))
     pool = _user_pool(rng, max(6, hosts + hosts // 2))
     out: list[Host] = []
@@ -219,6 +221,26 @@ def plan_fleet(rng: random.Random, hosts: int, formats: frozenset[str]) -> list[
         volume = rng.choice((1, 2, 2, 3)) if os.family == "vista+" else 1
         out.append(Host(i, name, os, slot, users, volume, f"H{i:03d}"))
     return out
+
+
+def _every_format(slots: list[Slot], formats: frozenset[str]) -> list[Slot]:
+    """A small fleet still has a host of each format asked for: the last hosts of the
+    most common delivery give way, each to a format that can deliver its OS's logs."""
+    out = list(slots)
+    for wanted in sorted(formats - {s.delivery for s in out}):
+        counts = Counter(s.delivery for s in out)
+        for i in reversed(range(len(out))):
+            slot = out[i]
+            if counts[slot.delivery] < 2 or slot.delivery == "forwarded":
+                continue
+            if wanted in ("xml", _native(slot)):
+                out[i] = replace(slot, delivery=wanted)
+                break
+    return out
+
+
+def _native(slot: Slot) -> str:
+    return "evtx" if OS[slot.os].family == "vista+" else "evt"
 
 
 def _computer_name(os: OsProfile, slot: Slot, number: int) -> str:

@@ -46,3 +46,9 @@ def test_truth_does_not_depend_on_the_hash_seed(tmp_path):
         truths.append((out / "truth.json").read_bytes())
     assert truths[0] == truths[1]
     assert b"SOFTWARE" in truths[0]
+
+
+def test_a_small_fleet_has_every_format_asked_for(tmp_path):
+    s = write_fleet(tmp_path / "x", hosts=3, days=1, seed=1, jobs=1)
+    suffixes = {p.suffix.lower() for p in fleet_files(s.truth_path.parent)} - {".json"}
+    assert suffixes == {".evtx", ".evt", ".xml"}
