@@ -38,6 +38,10 @@ def offenders_svg(report: Report) -> str | None:
     return ranked_chart(
         [f"{o.process_name}  {o.key}" for o in top],
         [o.incidents for o in top],
-        [f"{o.hosts} host{'s' if o.hosts != 1 else ''}" for o in top],
+        [f"{_count(o.incidents, 'incident')}, {_count(o.hosts, 'host')}" for o in top],
         "Top offenders: incidents per process and key",
     )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}{'' if n == 1 else 's'}"

@@ -14,6 +14,7 @@ from pipeline.report.model import (
     HostTotal,
     Offender,
     OffenderGuidance,
+    OffenderSide,
     ProblemFile,
     ReportData,
     WeekCount,
@@ -30,6 +31,7 @@ def gather(root: Path, since: datetime | None) -> ReportData:
     with connect_readonly(root) as con:
         problems = tuple(ProblemFile(*row) for row in fetch(con, "problem_files", params))
         (cov,) = fetch(con, "coverage", params)
+        sides = [OffenderSide(*row) for row in fetch(con, "offender_sides", params)]
         return ReportData(
             coverage=Coverage(
                 records=cov[0],
@@ -44,6 +46,8 @@ def gather(root: Path, since: datetime | None) -> ReportData:
             weeks=tuple(WeekCount(*row) for row in fetch(con, "incidents_by_week", params)),
             classes=tuple(ClassTotal(*row) for row in fetch(con, "incident_classes", params)),
             offenders=tuple(Offender(*row) for row in fetch(con, "offenders", params)),
+            processes=tuple(s for s in sides if s.side == "process"),
+            keys=tuple(s for s in sides if s.side == "key"),
             hosts=tuple(
                 HostTotal(r[0], r[1], r[2], r[3], tuple(r[4]), r[5])
                 for r in fetch(con, "hosts", params)

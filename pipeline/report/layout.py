@@ -9,7 +9,14 @@ from typing import Literal
 from pipeline.report import tables
 from pipeline.report.model import Report
 from pipeline.report.tables import Table
-from pipeline.report.text import TITLE, change_summary, nothing_line, period_line, stamp
+from pipeline.report.text import (
+    TITLE,
+    change_summary,
+    nothing_line,
+    period_line,
+    shown_of,
+    span_line,
+)
 
 
 @dataclass(frozen=True)
@@ -52,7 +59,7 @@ def blocks(report: Report) -> list[Block]:
         Para(f"Warehouse: {report.warehouse}", "muted"),
         Heading(2, "Coverage", "coverage"),
         TableBlock(tables.coverage(report)),
-        Para(f"Events from {stamp(c.first_event)} to {stamp(c.last_event)} UTC.", "muted"),
+        Para(span_line(report), "muted"),
         Heading(2, "New since the previous report", "changes"),
         Para(change_summary(ch), "note"),
     ]
@@ -76,15 +83,33 @@ def blocks(report: Report) -> list[Block]:
         out.append(
             Para(
                 f"The {len(report.top_offenders)} of {len(d.offenders)} (process, key) pairs"
-                " seen on the most hosts, then in the most incidents.",
+                " seen on the most hosts, then in the most incidents"
+                + (
+                    "; 'hivewatch query offenders' lists all."
+                    if len(d.offenders) > report.top
+                    else "."
+                ),
                 "muted",
             )
         )
         out += [Chart("offenders"), TableBlock(tables.offender_pairs(report.top_offenders, True))]
+        for title, sides, named, query in (
+            ("Processes", report.top_processes, "process", "offending_processes"),
+            ("Keys", report.top_keys, "key", "offending_keys"),
+        ):
+            whole = d.processes if named == "process" else d.keys
+            out.append(Heading(3, f"{title}, over all their pairs"))
+            shown = shown_of(len(sides), len(whole), f"{named}s seen on the most hosts")
+            if shown:
+                out.append(Para(f"{shown} 'hivewatch query {query}' lists all.", "muted"))
+            out.append(TableBlock(tables.offender_sides(sides, named)))
     else:
         out.append(Para(nothing_line("leaked registry handles")))
+    out.append(Heading(2, "Hosts with the most incidents", "hosts"))
+    shown = shown_of(len(d.hosts), c.incident_hosts, "hosts with incidents, those with most")
+    if shown:
+        out.append(Para(f"{shown} Every incident is in the table unload_incidents.", "muted"))
     out += [
-        Heading(2, "Hosts with the most incidents", "hosts"),
         _table_or(tables.hosts(report), nothing_line("incidents")),
         Heading(2, "Remediation guidance", "guidance"),
         Heading(3, "Per class and OS generation"),

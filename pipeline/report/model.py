@@ -66,6 +66,19 @@ class Offender:
 
 
 @dataclass(frozen=True)
+class OffenderSide:
+    """A process alone, or a key alone (`side`), over all the pairs it is part of."""
+
+    side: str
+    name: str
+    incidents: int
+    hosts: int
+    users: int
+    first_seen: datetime
+    last_seen: datetime
+
+
+@dataclass(frozen=True)
 class HostTotal:
     host: str
     os_family: str | None
@@ -135,6 +148,8 @@ class ReportData:
     weeks: tuple[WeekCount, ...]
     classes: tuple[ClassTotal, ...]
     offenders: tuple[Offender, ...]
+    processes: tuple[OffenderSide, ...]
+    keys: tuple[OffenderSide, ...]
     hosts: tuple[HostTotal, ...]
     class_guidance: tuple[ClassGuidance, ...]
     offender_guidance: tuple[OffenderGuidance, ...]
@@ -152,3 +167,11 @@ class Report:
     @property
     def top_offenders(self) -> tuple[Offender, ...]:
         return self.data.offenders[: self.top]
+
+    @property
+    def top_processes(self) -> tuple[OffenderSide, ...]:
+        return self.data.processes[: self.top]
+
+    @property
+    def top_keys(self) -> tuple[OffenderSide, ...]:
+        return self.data.keys[: self.top]

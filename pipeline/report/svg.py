@@ -120,8 +120,9 @@ def weekly_chart(
 def ranked_chart(
     labels: Sequence[str], values: Sequence[int], notes: Sequence[str], title: str
 ) -> str:
-    """Horizontal bars, largest first as given, each with its label and a note after it."""
-    width, label_w, right, row = 900, 420, 140, 22
+    """Horizontal bars of `values`, largest first as given, each with its label before it and
+    its note (the value in words) after it."""
+    width, label_w, right, row = 900, 420, 170, 22
     height = max(len(labels), 1) * row + 24
     peak = max(values, default=0) or 1
     plot_w = width - label_w - right
@@ -139,8 +140,8 @@ def ranked_chart(
             f'<text x="{label_w - 8}" y="{y + 14}" text-anchor="end">{esc(shown)}'
             f"<title>{esc(label)}</title></text>"
             f'<rect x="{label_w}" y="{y + 3}" width="{_num(w)}" height="{row - 6}"'
-            f' fill="{PALETTE[0]}"><title>{esc(f"{label}: {value} ({note})")}</title></rect>'
-            f'<text x="{_num(label_w + w + 6)}" y="{y + 14}">{esc(f"{value}  {note}")}</text>'
+            f' fill="{PALETTE[0]}"><title>{esc(f"{label}: {note}")}</title></rect>'
+            f'<text x="{_num(label_w + w + 6)}" y="{y + 14}">{esc(note)}</text>'
         )
     out.append("</svg>")
     return "".join(out)

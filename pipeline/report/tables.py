@@ -6,7 +6,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from pipeline.report.model import ClassGuidance, Offender, Report
+from pipeline.report.model import ClassGuidance, Offender, OffenderSide, Report
 from pipeline.report.text import stamp
 
 Cell = str | int | None
@@ -26,7 +26,14 @@ def _t(headers: Sequence[str], rows: list[tuple[Cell, ...]], numeric: Sequence[i
 def coverage(report: Report) -> Table:
     c = report.data.coverage
     return _t(
-        ["hosts", "files", "records", "incidents", "hosts with incidents", "ingest problems"],
+        [
+            "hosts",
+            "files with events",
+            "records",
+            "incidents",
+            "hosts with incidents",
+            "ingest problems",
+        ],
         [(c.hosts, c.files, c.records, c.incidents, c.incident_hosts, c.ingest_problems)],
         range(6),
     )
@@ -49,6 +56,16 @@ def offender_pairs(offenders: Sequence[Offender], ranked: bool) -> Table:
     if ranked:
         return _t(["#", *headers], [(i, *row) for i, row in enumerate(rows, 1)], [0, 3, 4, 5])
     return _t(headers, rows, [2, 3, 4])
+
+
+def offender_sides(sides: Sequence[OffenderSide], named: str) -> Table:
+    """Processes alone or keys alone, ranked; `named` heads the name column."""
+    headers = ["#", named, "hosts", "incidents", "users", "first seen", "last seen"]
+    rows: list[tuple[Cell, ...]] = [
+        (i, o.name, o.hosts, o.incidents, o.users, stamp(o.first_seen), stamp(o.last_seen))
+        for i, o in enumerate(sides, 1)
+    ]
+    return _t(headers, rows, [0, 2, 3, 4])
 
 
 def gone_pairs(report: Report) -> Table:

@@ -30,11 +30,25 @@ def stamp(value: datetime | date | None) -> str:
 
 def period_line(report: Report) -> str:
     period = report.period
-    start = stamp(period.since) if period.since else "the first event"
+    generated = f"generated {stamp(period.generated)} UTC."
+    if period.since is None:
+        return f"Period: {period.label}; {generated}"
     return (
-        f"Period: {period.label} ({start} to {stamp(period.generated)} UTC);"
-        f" generated {stamp(period.generated)} UTC."
+        f"Period: {period.label} ({stamp(period.since)} to {stamp(period.generated)} UTC);"
+        f" {generated}"
     )
+
+
+def span_line(report: Report) -> str:
+    c = report.data.coverage
+    if c.first_event is None or c.last_event is None:
+        return nothing_line("events")
+    return f"Events from {stamp(c.first_event)} to {stamp(c.last_event)} UTC."
+
+
+def shown_of(shown: int, total: int, what: str) -> str:
+    """Says that a ranked table stops before its end, and where its whole list is."""
+    return f"The {shown} of {total} {what}." if shown < total else ""
 
 
 def change_summary(changes: Changes) -> str:

@@ -26,6 +26,19 @@ def top(truth: dict[str, Any]) -> dict[str, Any]:
     return first
 
 
+def sides_of(truth: dict[str, Any], side: str) -> dict[str, tuple[int, int, int]]:
+    """(hosts, incidents, users) of each process, or each key (lower-case), from the truth."""
+    seen: dict[str, tuple[set[str], set[int], set[str]]] = {}
+    for number, incident in enumerate(truth["incidents"]):
+        for leak in incident["leaks"]:
+            name = leak["process_name"] if side == "process" else leak["key"].lower()
+            hosts, incidents, users = seen.setdefault(name, (set(), set(), set()))
+            hosts.add(incident["host"])
+            incidents.add(number)
+            users.update([leak["user_sid"]] if leak["user_sid"] else [])
+    return {name: (len(h), len(i), len(u)) for name, (h, i, u) in seen.items()}
+
+
 def test_period_offenders_equal_the_offenders_table(warehouse: Path) -> None:
     ours = run_sql(warehouse, report_sql("offenders"), {"since": BEGINNING})  # type: ignore[dict-item]
     table = run_sql(warehouse, "select * from offenders")
@@ -60,6 +73,14 @@ def test_json(warehouse: Path, truth: dict[str, Any]) -> None:
     shown = [tuple(o[f] for f in fields) for o in data["top_offenders"]]
     assert shown == [tuple(o[f] for f in fields) for o in truth["offenders"][: len(shown)]]
     assert data["offender_pairs"] == len(truth["offenders"])
+    for side, shown_sides in (("process", data["top_processes"]), ("key", data["top_keys"])):
+        want = sides_of(truth, side)
+        got = {o["name"].lower(): (o["hosts"], o["incidents"], o["users"]) for o in shown_sides}
+        assert got == {name: want[name] for name in got} and len(got) == min(15, len(want))
+        ranks = [(-o["hosts"], -o["incidents"], o["name"].lower()) for o in shown_sides]
+        assert ranks == sorted(ranks)
+    assert data["offending_processes"] == len(sides_of(truth, "process"))
+    assert data["offending_keys"] == len(sides_of(truth, "key"))
     assert data["changes"]["previous_run"] is None
     assert {row["status"] for row in data["problem_files"]} == {"partial", "rejected"}
     assert {(g["class"], g["os_family"]) for g in data["class_guidance"]} <= {
@@ -110,4 +131,7 @@ def test_html(warehouse: Path, truth: dict[str, Any]) -> None:
     best = top(truth)
     assert ["1", best["process_name"], best["key"], str(best["hosts"])] in [r[:4] for r in cells]
     bars = page.xpath("//*[local-name()='rect']/*[local-name()='title']/text()")
-    assert any(t.startswith(f"{best['process_name']}  {best['key']}: ") for t in bars)
+    label = f"{best['process_name']}  {best['key']}: {best['incidents']} incidents, "
+    assert any(t.startswith(label) for t in bars), bars
+    notes = page.xpath("//*[local-name()='svg']/*[local-name()='text']/text()")
+    assert f"{best['incidents']} incidents, {best['hosts']} hosts" in notes

@@ -80,6 +80,20 @@ def test_since_on_the_command_line(warehouse: Path, truth: dict[str, Any]) -> No
     )
     empty_md = report(warehouse, "--since", "7d").stdout
     assert "No incidents in this period." in empty_md
+    assert "No events in this period." in empty_md and "Events from -" not in empty_md
+
+
+def test_the_text_names_its_period_and_what_it_leaves_out(
+    warehouse: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("pipeline.report.gather.TOP_HOSTS", 3)
+    text = report(warehouse).stdout
+    assert "Period: all events in the warehouse; generated " in text
+    assert "Events from 2024-03-04 00:00:56 to 2024-03-05 23:59:10 UTC." in text
+    assert "The 3 of 8 hosts with incidents, those with most." in text
+    assert "The 15 of 19 (process, key) pairs" in text and "query offenders' lists all" in text
+    assert "### Processes, over all their pairs" in text and "### Keys" in text
+    assert "query offending_processes" not in text  # all 14 processes are shown
 
 
 def test_history_says_what_is_new_and_when_nothing_is(warehouse: Path) -> None:
