@@ -328,6 +328,17 @@ def test_new_offenders_split_as_the_truth_says(warehouse: Path) -> None:
     assert {offender_tuple(r) for r in later} < {offender_tuple(r) for r in got}
 
 
+def test_new_offenders_since_an_age(warehouse: Path) -> None:
+    """An age counts back from now, as the report's --since does."""
+    age = (datetime.now() - datetime(2024, 3, 5)).days
+    everything = run_named(warehouse, "new_offenders", since="2024-01-01")
+    assert run_named(warehouse, "new_offenders", since=f"{age + 2}d") == everything
+    assert run_named(warehouse, "new_offenders", since=f"{age // 7 + 2}W") == everything
+    assert run_named(warehouse, "new_offenders", since="7d") == []
+    with pytest.raises(UsageError, match=r"-p since 7 days: want a date .* or an age \(7d, 4w\)"):
+        run_named(warehouse, "new_offenders", since="7 days")
+
+
 def test_offending_processes_count_incidents_and_hosts(warehouse: Path) -> None:
     incidents: dict[str, set[int]] = {}
     hosts: dict[str, set[str]] = {}
