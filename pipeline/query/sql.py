@@ -4,7 +4,8 @@ Three guards, each enough on its own for the common case: only SELECT and EXPLAI
 statements are accepted; the catalog is opened read-only; and DuckDB's file access is
 confined to the warehouse directory and locked, so no statement can write a file, attach a
 database or read one outside the warehouse. The views are re-declared as temporary views
-from the parts list, so a warehouse that was moved or copied still answers.
+from the parts list when the catalog's own views do not read them (a warehouse that was
+moved or copied), so it still answers.
 
 Over those table views sit the staging views, `queries/stg_*.sql` declared as temporary
 views named after their files (in name order, so one may read an earlier one), before the
@@ -27,8 +28,8 @@ import duckdb
 
 from pipeline.errors import HivewatchError, UsageError
 from pipeline.query import named
-from pipeline.store.catalog import CATALOG, read_parts, view_sql
-from pipeline.store.schemas import TABLES
+from pipeline.store.catalog import CATALOG, empty_select, read_parts, view_sql
+from pipeline.store.schemas import TABLES, Table
 from pipeline.store.sqltext import identifier, literal
 
 _READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
@@ -53,15 +54,21 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
     try:
+        declared = dict(
+            con.execute(
+                "SELECT view_name, sql FROM duckdb_views()"
+                " WHERE schema_name = 'main' AND database_name = current_database()"
+            ).fetchall()
+        )
         for name, files in parts.items():
             if TABLES[name].internal:
                 continue
             paths = [str((root / f).resolve()) for f in files]
-            try:
+            missing = next((f for f in files if not (root / f).is_file()), None)
+            if missing is not None:
+                raise HivewatchError(f"the warehouse at {root} is damaged: {missing} is missing")
+            if not _current(con, declared.get(name), TABLES[name], paths):
                 con.execute(view_sql(TABLES[name], paths, True))
-            except duckdb.IOException as exc:  # a part the catalog lists is gone or unreadable
-                damaged = f"the warehouse at {root} is damaged: {one_line(exc)}"
-                raise HivewatchError(damaged) from None
         declare_staging(con)
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
         con.execute("SET enable_external_access = false")
@@ -70,6 +77,25 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
         con.close()
         raise
     return con
+
+
+def _current(
+    con: duckdb.DuckDBPyConnection, declared: str | None, table: Table, paths: list[str]
+) -> bool:
+    """Whether the catalog's own view of `table` reads exactly `paths` with today's columns;
+    if not (a moved or copied warehouse, or one an older version wrote), a temporary view
+    replaces it for this session. Re-declaring only then keeps `SHOW TABLES` to one line
+    per table."""
+    if declared is None or declared.count(".parquet'") != len(paths):
+        return False
+    if not all(literal(path) in declared for path in paths):
+        return False
+    columns = "SELECT column_name, data_type FROM duckdb_columns() WHERE table_name = ?"
+    columns += " AND schema_name = 'main' AND database_name = current_database()"
+    columns += " ORDER BY column_index"
+    has = con.execute(columns, [table.name]).fetchall()
+    wants = con.execute(f"DESCRIBE {empty_select(table)}").fetchall()
+    return has == [(name, kind) for name, kind, *_ in wants]
 
 
 def declare_staging(con: duckdb.DuckDBPyConnection) -> None:

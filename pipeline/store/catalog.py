@@ -38,8 +38,13 @@ def view_sql(table: Table, files: Sequence[str], temporary: bool = False) -> str
         return (
             f"CREATE OR REPLACE {kind} {identifier(table.name)} AS SELECT {columns} FROM {source}"
         )
+    return f"CREATE OR REPLACE {kind} {identifier(table.name)} AS {empty_select(table)}"
+
+
+def empty_select(table: Table) -> str:
+    """A query of no rows with `table`'s declared columns."""
     empty = ", ".join(f"CAST(NULL AS {c.sql_type}) AS {identifier(c.name)}" for c in table.columns)
-    return f"CREATE OR REPLACE {kind} {identifier(table.name)} AS SELECT {empty} WHERE false"
+    return f"SELECT {empty} WHERE false"
 
 
 def read_parts(root: Path) -> dict[str, list[str]]:

@@ -227,7 +227,7 @@ def test_a_part_missing_from_the_warehouse_is_one_line(tmp_path: Path) -> None:
     for part in (root / "events").glob("*.parquet"):
         part.unlink()
     line = one_line_error(hivewatch("sql", "select count(*) from events", "-w", str(root)), 3)
-    assert f"the warehouse at {root} is damaged" in line and "No files found" in line
+    assert f"the warehouse at {root} is damaged: events/" in line and "is missing" in line
 
 
 def test_fixtures_replace_an_earlier_fleet_and_refuse_other_folders(tmp_path: Path) -> None:

@@ -270,6 +270,14 @@ def test_moved_warehouse_still_answers(
     assert run_sql(moved, "select count(*) from events").rows == [(summary.new_events,)]
 
 
+def test_show_tables_names_each_table_once(samples_warehouse: tuple[Path, Summary]) -> None:
+    """The catalog's views are current, so the session declares no second view over them."""
+    from pipeline.query.sql import run_sql
+
+    names = [row[0] for row in run_sql(samples_warehouse[0], "show tables").rows]
+    assert len(names) == len(set(names)) and {"events", "ingest_files"} <= set(names)
+
+
 def test_copies_of_one_content_read_the_first_given(tmp_path: Path) -> None:
     """Files are read largest first, but of equal contents the first offered is read."""
     small = EVTX_SAMPLES / "TestLogX.evtx"
