@@ -16,6 +16,9 @@ back; `python` uses python-evtx alone.
 
 from __future__ import annotations
 
+import base64
+import binascii
+import contextlib
 import mmap
 import warnings
 import zlib
@@ -287,6 +290,15 @@ def _next_record(buf: mmap.mmap, start: int, limit: int, end: int) -> int | None
     return None
 
 
+def _binary_as_hex(event: etree._Element) -> etree._Element:
+    """python-evtx renders `<Binary>` data in base64; Windows and pyevtx-rs in hex."""
+    for binary in event.iterfind("{*}EventData/{*}Binary"):
+        if binary.text and binary.text.strip():
+            with contextlib.suppress(binascii.Error):  # not base64 after all: kept as is
+                binary.text = base64.b64decode(binary.text.strip(), validate=True).hex().upper()
+    return event
+
+
 def _render(
     record: Record, record_id: int, index: int, stats: DecodeStats, declared: bool
 ) -> EventRow | None:
@@ -301,7 +313,7 @@ def _render(
         # python-evtx leaves a carriage return in a value as it is, and an XML parser reads
         # a raw CR LF as LF; as a character reference it survives, as in pyevtx-rs's JSON.
         xml = record.xml().replace("\r", "&#13;")
-        return row_from_element(etree.fromstring(xml), record_id)
+        return row_from_element(_binary_as_hex(etree.fromstring(xml)), record_id)
     except Exception as exc:  # damage shows as many exception types inside python-evtx
         reason = _one_line(f"{type(exc).__name__}: {exc}")
         if not declared:

@@ -94,7 +94,7 @@ def _put(out: dict[str, Any], key: str, value: Any) -> None:
 def _data_strings(text: str | None) -> list[str | None]:
     if text is not None and text.startswith("<string>"):
         return [m.replace("&lt;", "<").replace("&gt;", ">") for m in _STRING_ITEM.findall(text)]
-    return [text]
+    return ["" if text is None else text]
 
 
 def payload_from_element(event: etree._Element) -> JsonObject:
@@ -113,8 +113,8 @@ def payload_from_element(event: etree._Element) -> JsonObject:
                     if field is None:
                         out.setdefault("strings", strings)  # where the first one stands
                         strings.extend(_data_strings(item.text))
-                    else:
-                        _put(out, field, item.text)
+                    else:  # an empty value is "", as pyevtx-rs renders it, not null
+                        _put(out, field, "" if item.text is None else item.text)
                 elif tag == "Binary":
                     if item.text and item.text.strip():
                         out["Binary"] = item.text.strip()

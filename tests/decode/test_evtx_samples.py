@@ -79,6 +79,31 @@ def test_engines_agree_on_the_system_fields() -> None:
     assert_frame_equal(typed_rust, typed_python)
 
 
+def test_engines_agree_on_empty_values_and_binary_data() -> None:
+    """python-evtx renders an empty value `<Data Name="AccountName"></Data>` and binary
+    data in base64; both come out as pyevtx-rs gives them: "" and hex."""
+    by_engine = {
+        engine: {
+            r.record_id: orjson.loads(r.event_data)
+            for r in read(EVTX_SAMPLES / "system.evtx", engine)[0]
+            if r.event_data
+        }
+        for engine in ("rust", "python")
+    }
+    rust, python = by_engine["rust"], by_engine["python"]
+    assert rust[45]["AccountName"] == python[45]["AccountName"] == ""
+    assert (
+        rust[2]
+        == python[2]
+        == {
+            "strings": [""],
+            "Binary": "E107070003000C00110010001C00D6000000000000000000",
+        }
+    )
+    binary = [n for n, payload in rust.items() if "Binary" in payload]
+    assert len(binary) > 100 and all(python[n]["Binary"] == rust[n]["Binary"] for n in binary)
+
+
 def test_engines_keep_the_same_line_breaks_in_values() -> None:
     # A 1530 DETAIL is CR LF separated; an XML parser would read python-evtx's raw CR LF as LF.
     path = ROOT / "fixtures" / "RDS-8612.corp.contoso.com" / "Application.evtx"

@@ -108,6 +108,10 @@ def test_each_shape_and_encoding(tmp_path: Path, shape: str, encoding: str) -> N
             {"Detail": "x", "Error": "5"},
         ),
         (
+            "<EventData><Data Name='Account'/><Data Name='Port'></Data></EventData>",
+            {"Account": "", "Port": ""},
+        ),
+        (
             "<EventData Name='PROFSVC_DETAIL'><Data Name='Detail'>x</Data></EventData>",
             {"#attributes": {"Name": "PROFSVC_DETAIL"}, "Detail": "x"},
         ),
@@ -125,7 +129,7 @@ def test_each_shape_and_encoding(tmp_path: Path, shape: str, encoding: str) -> N
             {"UserData": {"EventXML": {"#attributes": {}, "User": "bob", "Count": "2"}}},
         ),
     ],
-    ids=["unnamed", "named", "eventdata-name", "crlf-kept", "binary", "userdata"],
+    ids=["unnamed", "named", "named-empty", "eventdata-name", "crlf-kept", "binary", "userdata"],
 )
 def test_event_data_shapes(tmp_path: Path, data: str, payload: dict) -> None:
     rows, _ = read(write(tmp_path, wevtutil(event(1, data))))
