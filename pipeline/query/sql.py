@@ -67,8 +67,13 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
             missing = next((f for f in files if not (root / f).is_file()), None)
             if missing is not None:
                 raise HivewatchError(f"the warehouse at {root} is damaged: {missing} is missing")
-            if not _current(con, declared.get(name), TABLES[name], paths):
+            if _current(con, declared.get(name), TABLES[name], paths):
+                continue
+            try:
                 con.execute(view_sql(TABLES[name], paths, True))
+            except duckdb.IOException as exc:  # a part is there but cannot be read
+                damaged = f"the warehouse at {root} is damaged: {one_line(exc)}"
+                raise HivewatchError(damaged) from None
         declare_staging(con)
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
         con.execute("SET enable_external_access = false")

@@ -93,11 +93,10 @@ def blocks(report: Report) -> list[Block]:
             )
         )
         out += [Chart("offenders"), TableBlock(tables.offender_pairs(report.top_offenders, True))]
-        for title, sides, named, query in (
-            ("Processes", report.top_processes, "process", "offending_processes"),
-            ("Keys", report.top_keys, "key", "offending_keys"),
+        for title, sides, whole, named, query in (
+            ("Processes", report.top_processes, d.processes, "process", "offending_processes"),
+            ("Keys", report.top_keys, d.keys, "key", "offending_keys"),
         ):
-            whole = d.processes if named == "process" else d.keys
             out.append(Heading(3, f"{title}, over all their pairs"))
             shown = shown_of(len(sides), len(whole), f"{named}s seen on the most hosts")
             if shown:
