@@ -16,22 +16,18 @@ back; `python` uses python-evtx alone.
 
 from __future__ import annotations
 
-import base64
-import binascii
-import contextlib
 import mmap
 import warnings
 import zlib
 from collections.abc import Callable, Iterator
-from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Literal
 
-import Evtx.BinaryParser
 from evtx import PyEvtxParser
 from Evtx.Evtx import ChunkHeader, Record
 from lxml import etree
 
+from pipeline.decode import evtx_spelling
 from pipeline.normalize.event_data import encode
 from pipeline.normalize.json_event import row_from_json
 from pipeline.normalize.xml_event import row_from_element
@@ -153,28 +149,11 @@ def _first_missing(path: Path, seen: set[int]) -> str | None:
     return None
 
 
-def exact_filetime(filetime: int) -> datetime:
-    """FILETIME (100 ns ticks since 1601) to a UTC datetime, truncated to the microsecond.
-
-    python-evtx converts through a float and can land one microsecond off, which would give
-    the same record two identities; pyevtx-rs and Windows' XML both truncate exactly.
-    """
-    if filetime == 0:
-        return datetime.min
-    try:
-        return _FILETIME_EPOCH + timedelta(microseconds=filetime // 10)
-    except OverflowError:
-        return datetime.min
-
-
-_FILETIME_EPOCH = datetime(1601, 1, 1, tzinfo=UTC)
-
-
 def _python_rows(
     path: Path, stats: DecodeStats, wanted: Callable[[int], bool] | None
 ) -> Iterator[EventRow]:
     """python-evtx over every chunk-sized step of the file, past damaged chunks and records."""
-    Evtx.BinaryParser.parse_filetime = exact_filetime  # its unpack_filetime looks it up per call
+    evtx_spelling.install()
     size = path.stat().st_size
     if size <= FILE_HEADER_SIZE:
         return  # no chunk to read; `cut_short` says what the header declared
@@ -290,15 +269,6 @@ def _next_record(buf: mmap.mmap, start: int, limit: int, end: int) -> int | None
     return None
 
 
-def _binary_as_hex(event: etree._Element) -> etree._Element:
-    """python-evtx renders `<Binary>` data in base64; Windows and pyevtx-rs in hex."""
-    for binary in event.iterfind("{*}EventData/{*}Binary"):
-        if binary.text and binary.text.strip():
-            with contextlib.suppress(binascii.Error):  # not base64 after all: kept as is
-                binary.text = base64.b64decode(binary.text.strip(), validate=True).hex().upper()
-    return event
-
-
 def _render(
     record: Record, record_id: int, index: int, stats: DecodeStats, declared: bool
 ) -> EventRow | None:
@@ -313,7 +283,7 @@ def _render(
         # python-evtx leaves a carriage return in a value as it is, and an XML parser reads
         # a raw CR LF as LF; as a character reference it survives, as in pyevtx-rs's JSON.
         xml = record.xml().replace("\r", "&#13;")
-        return row_from_element(_binary_as_hex(etree.fromstring(xml)), record_id)
+        return row_from_element(etree.fromstring(xml), record_id)
     except Exception as exc:  # damage shows as many exception types inside python-evtx
         reason = _one_line(f"{type(exc).__name__}: {exc}")
         if not declared:

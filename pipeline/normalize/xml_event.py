@@ -66,18 +66,34 @@ def iso_utc(text: str | None) -> str | None:
 
 
 def element_value(el: etree._Element) -> Any:
-    """Element content as rendered JSON would have it: text, or attributes and children."""
+    """Element content as rendered JSON would have it: text, or attributes and children.
+
+    A namespace the element declares is one of its attributes, as pyevtx-rs has it
+    (`<EventXML xmlns="Event_NS">` under `UserData`)."""
     children = [c for c in el if isinstance(c.tag, str)]
-    if not children and not el.attrib:
+    attributes = {**_declared(el), **{local(k): v for k, v in el.attrib.items()}}
+    if not children and not attributes:
         return el.text
     out: dict[str, Any] = {}
-    if el.attrib:
-        out["#attributes"] = {local(k): v for k, v in el.attrib.items()}
+    if attributes:
+        out["#attributes"] = attributes
     for child in children:
         _put(out, local(child.tag), element_value(child))
     if el.text is not None and (not children or el.text.strip()):
         out["#text"] = el.text
     return out
+
+
+def _declared(el: etree._Element) -> dict[str, str]:
+    """The namespaces `el` declares (those its parent does not have), as `xmlns` and
+    `xmlns:prefix` attributes."""
+    parent = el.getparent()
+    inherited = {} if parent is None else parent.nsmap
+    return {
+        "xmlns" if prefix is None else f"xmlns:{prefix}": uri
+        for prefix, uri in el.nsmap.items()
+        if inherited.get(prefix) != uri
+    }
 
 
 def _put(out: dict[str, Any], key: str, value: Any) -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 from pathlib import Path
+from typing import Any
 
 import orjson
 import pytest
@@ -79,29 +81,77 @@ def test_engines_agree_on_the_system_fields() -> None:
     assert_frame_equal(typed_rust, typed_python)
 
 
-def test_engines_agree_on_empty_values_and_binary_data() -> None:
-    """python-evtx renders an empty value `<Data Name="AccountName"></Data>` and binary
-    data in base64; both come out as pyevtx-rs gives them: "" and hex."""
-    by_engine = {
-        engine: {
-            r.record_id: orjson.loads(r.event_data)
-            for r in read(EVTX_SAMPLES / "system.evtx", engine)[0]
-            if r.event_data
-        }
-        for engine in ("rust", "python")
+# Samples whose records hold each kind of value python-evtx spelled its own way: GUIDs,
+# times, hex integers, binary data, string arrays with empty strings (EventLog 6013) and
+# namespaces under UserData (system.evtx); size_t handles and a Data name given twice
+# (Security_with_size_t.evtx); booleans (LiveId). With the number of records both read.
+AGREEING = {
+    "system.evtx": 1881,
+    "Security_with_size_t.evtx": 636,
+    "2-system-Microsoft-Windows-LiveId%4Operational.evtx": 399,
+}
+
+
+@functools.cache
+def payloads(name: str, engine: str) -> dict[int, Any]:
+    rows, _ = read(EVTX_SAMPLES / name, engine)
+    return {r.record_id: orjson.loads(r.event_data) if r.event_data else None for r in rows}
+
+
+def as_text(value: Any) -> Any:
+    """pyevtx-rs's typed JSON values as the text an XML rendering holds (what `->>` reads)."""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, int | float):
+        return str(value)
+    if isinstance(value, list):
+        return [as_text(v) for v in value]
+    if isinstance(value, dict):
+        return {k: as_text(v) for k, v in value.items()}
+    return value
+
+
+def last_of_repeated(payload: Any, rust: Any) -> Any:
+    """python-evtx's path keeps a repeated Data name as `Name` and `Name_1`; pyevtx-rs writes
+    the name twice in its JSON, and the last one is what parsing keeps."""
+    if not isinstance(payload, dict) or not isinstance(rust, dict):
+        return payload
+    payload = dict(payload)
+    for key in sorted(payload.keys() - rust.keys()):
+        base, _, number = key.rpartition("_")
+        if number.isdigit() and base in payload:
+            payload[base] = payload.pop(key)
+    return payload
+
+
+@pytest.mark.parametrize("name", sorted(AGREEING))
+def test_engines_agree_on_every_value(name: str) -> None:
+    """A record's `event_data` does not depend on which engine read it."""
+    rust, python = payloads(name, "rust"), payloads(name, "python")
+    both = sorted(rust.keys() & python.keys())
+    assert len(both) == AGREEING[name]
+    differ = [n for n in both if as_text(rust[n]) != last_of_repeated(python[n], rust[n])]
+    assert differ == []
+
+
+def test_python_evtx_values_are_spelled_as_pyevtx_rs_spells_them() -> None:
+    system = payloads("system.evtx", "python")
+    assert system[45]["AccountName"] == ""  # an empty value
+    assert system[2] == {
+        "strings": [""],
+        "Binary": "E107070003000C00110010001C00D6000000000000000000",  # hex, not base64
     }
-    rust, python = by_engine["rust"], by_engine["python"]
-    assert rust[45]["AccountName"] == python[45]["AccountName"] == ""
-    assert (
-        rust[2]
-        == python[2]
-        == {
-            "strings": [""],
-            "Binary": "E107070003000C00110010001C00D6000000000000000000",
-        }
-    )
-    binary = [n for n, payload in rust.items() if "Binary" in payload]
-    assert len(binary) > 100 and all(python[n]["Binary"] == rust[n]["Binary"] for n in binary)
+    assert system[177]["strings"] == ["", "", "", "", "14", "60", "480 Pacific Standard Time"]
+    assert system[217]["NewTime"] == "2017-07-12T17:18:24.100451Z"
+    assert system[385]["updateGuid"] == "B13B6E94-6EEC-42BF-ACA5-40D289FD74B7"
+    assert system[46]["UserData"]["UMDFReflectorDependencyMissing"]["#attributes"] == {
+        "xmlns": "http://www.microsoft.com/DriverFrameworks/UserMode/Event"
+    }
+    security = payloads("Security_with_size_t.evtx", "python")
+    assert security[156]["HandleId"] == "0x738c"  # size_t, in hex
+    assert security[2]["SubjectLogonId"] == "0x0"  # not zero-padded
+    live_id = payloads("2-system-Microsoft-Windows-LiveId%4Operational.evtx", "python")
+    assert live_id[2033]["HasFlowUrl"] == "false"
 
 
 def test_engines_keep_the_same_line_breaks_in_values() -> None:
