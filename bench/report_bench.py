@@ -32,12 +32,13 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import duckdb
+import polars as pl
 
 from pipeline.derive.build import commit_derived
 from pipeline.ingest.run import ingest
 from pipeline.report.output import Destination
 from pipeline.report.run import make_report
-from pipeline.store.catalog import CATALOG, read_parts, write_catalog
+from pipeline.store.catalog import CATALOG, read_parts, typed_columns, write_catalog
 from pipeline.store.event_parts import EventCommit
 from pipeline.store.schemas import EVENTS, INGEST_FILES
 from pipeline.store.sqltext import literal, literal_list
@@ -107,13 +108,16 @@ def synthesize(out: Path, events: int, copies: int) -> None:
                             'background-' || (i % 64) AS file_id
                         FROM range({background}) r(i) CROSS JOIN hosts
                     )
-                    SELECT {columns} FROM (
+                    SELECT {typed_columns(EVENTS, stored=True)} FROM (
                         SELECT {columns} FROM replicated UNION ALL SELECT {columns} FROM noise
                     )
                     ORDER BY time_created, host, channel, record_id
                 ) TO {literal(str(target))} (FORMAT parquet, COMPRESSION zstd)
                 """
             )
+            written = dict(pl.read_parquet_schema(target))
+            if written != EVENTS.polars_schema:  # an ingest would then fail on these parts
+                raise SystemExit(f"{target} is not in the events schema: {written}")
             ledger_target = out / INGEST_FILES.name / f"part-{BATCH}.parquet"
             con.execute(
                 f"COPY (SELECT {', '.join(INGEST_FILES.names)} FROM read_parquet("

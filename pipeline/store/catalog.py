@@ -30,15 +30,26 @@ PARTS_TABLE = "_hivewatch_parts"
 def view_sql(table: Table, files: Sequence[str], temporary: bool = False) -> str:
     """The view of `table` over `files` (absolute paths), cast to the declared types."""
     kind = "TEMP VIEW" if temporary else "VIEW"
-    columns = ", ".join(
-        f"CAST({identifier(c.name)} AS {c.sql_type}) AS {identifier(c.name)}" for c in table.columns
-    )
+    columns = typed_columns(table)
     if files:
         source = f"read_parquet({literal_list(files)})"
         return (
             f"CREATE OR REPLACE {kind} {identifier(table.name)} AS SELECT {columns} FROM {source}"
         )
     return f"CREATE OR REPLACE {kind} {identifier(table.name)} AS {empty_select(table)}"
+
+
+def typed_columns(table: Table, stored: bool = False) -> str:
+    """`table`'s columns, each cast to its declared type: a select list. `stored`: as its
+    Parquet parts hold them (JSON as plain text), for writing a part with DuckDB."""
+
+    def kind(sql_type: str) -> str:
+        return "VARCHAR" if stored and sql_type == "JSON" else sql_type
+
+    return ", ".join(
+        f"CAST({identifier(c.name)} AS {kind(c.sql_type)}) AS {identifier(c.name)}"
+        for c in table.columns
+    )
 
 
 def empty_select(table: Table) -> str:
