@@ -60,6 +60,20 @@ def test_samples_land_in_events_and_ledger(samples_warehouse: tuple[Path, Summar
     assert scalar(root, "select count(*) from events where host like '%/%'") == 0
 
 
+def test_the_ledger_holds_each_files_sha256_and_size(
+    samples_warehouse: tuple[Path, Summary],
+) -> None:
+    root, _ = samples_warehouse
+    with duckdb.connect(str(root / CATALOG), read_only=True) as con:
+        rows = con.execute("select path, file_id, size_bytes from ingest_files").fetchall()
+    sizes = []
+    for path, file_id, size in rows:
+        data = Path(path).read_bytes()
+        assert (file_id, size) == (hashlib.sha256(data).hexdigest(), len(data)), path
+        sizes.append(size)
+    assert max(sizes) > 1 << 20  # files larger than any one read
+
+
 def test_duplicate_content_is_recorded_not_read(samples_warehouse: tuple[Path, Summary]) -> None:
     root, _ = samples_warehouse
     # security.evtx and pyevtx-security.evtx are byte-identical
