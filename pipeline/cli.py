@@ -59,6 +59,15 @@ def main(ctx: click.Context, debug: bool) -> None:
     "address of its scheduler, or 'local' for a cluster of --jobs worker processes here. "
     "Inputs and warehouse must be at the same absolute paths on every worker.",
 )
+@click.option(
+    "--exclude",
+    "exclude",
+    metavar="GLOB",
+    multiple=True,
+    help="Skip what the folders hold whose name, or path below the folder given, matches "
+    "GLOB (repeatable): --exclude '*.json' --exclude 'README*' --exclude 'old/*'. A folder "
+    "that matches is not entered; files named on the command line are always read.",
+)
 @debug_option
 def ingest(
     paths: tuple[Path, ...],
@@ -66,6 +75,7 @@ def ingest(
     jobs: int | None,
     engine: str,
     scheduler: str | None,
+    exclude: tuple[str, ...],
     debug: bool,
 ) -> None:
     """Read event-log files and folders (recursively) into the warehouse.
@@ -76,7 +86,7 @@ def ingest(
     """
     from pipeline.cli_ingest import run_ingest
 
-    guarded(debug, lambda: run_ingest(list(paths), warehouse, jobs, engine, scheduler))
+    guarded(debug, lambda: run_ingest(list(paths), warehouse, jobs, engine, scheduler, exclude))
 
 
 @main.command()

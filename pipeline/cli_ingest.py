@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import signal
 import sys
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import AbstractContextManager, contextmanager, nullcontext
 from pathlib import Path
 from types import FrameType
@@ -41,10 +41,16 @@ class _Bar:
 
 
 def run_ingest(
-    paths: list[Path], warehouse: Path, jobs: int | None, engine: str, scheduler: str | None = None
+    paths: list[Path],
+    warehouse: Path,
+    jobs: int | None,
+    engine: str,
+    scheduler: str | None = None,
+    exclude: Sequence[str] = (),
 ) -> int:
-    """Ingest `paths`; with `scheduler` (tcp://HOST:PORT, or `local` for a LocalCluster of
-    `jobs` workers) the files are read by the workers of a Dask cluster."""
+    """Ingest `paths`, less what folders hold that matches `exclude`; with `scheduler`
+    (tcp://HOST:PORT, or `local` for a LocalCluster of `jobs` workers) the files are read
+    by the workers of a Dask cluster."""
     workers = jobs or default_jobs()
     bar = _Bar()
     try:
@@ -56,6 +62,7 @@ def run_ingest(
                 engine=cast(Engine, engine),
                 progress=bar,
                 executor=executor,
+                exclude=exclude,
             )
     finally:
         bar.close()

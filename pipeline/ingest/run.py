@@ -82,9 +82,11 @@ def ingest(
     engine: Engine,
     progress: Progress | None = None,
     executor: Executor | None = None,
+    exclude: Sequence[str] = (),
 ) -> Summary:
     """Read every new input into the warehouse as one atomic batch; the files are read by
-    `executor` when given, else in `jobs` local processes.
+    `executor` when given, else in `jobs` local processes. What folders hold is skipped
+    where it matches an `exclude` pattern (`probe.excluded`).
 
     Files are hashed in threads and each is handed to a reader as soon as it is known to be
     new, largest first, so hashing a large batch overlaps reading it."""
@@ -96,7 +98,7 @@ def ingest(
             raise UsageError(f"{given} is the warehouse or inside it; give the folders of logs")
     context = worker_context() if executor is None and jobs > 1 else None
     with warehouse.writing():
-        paths = [p for p in walk(inputs) if not _inside(p, root)]
+        paths = [p for p in walk(inputs, exclude) if not _inside(p, root)]
         if progress is not None:
             progress.planned(len(paths))
         batch, staging = warehouse.new_staging()

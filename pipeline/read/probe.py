@@ -5,9 +5,10 @@ from __future__ import annotations
 import hashlib
 import os
 import stat
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from pathlib import Path
+from fnmatch import fnmatchcase
+from pathlib import Path, PurePath
 
 from pipeline.read.sniff import SNIFF_BYTES, Format, sniff
 
@@ -23,7 +24,7 @@ class Probe:
     error: str | None
 
 
-def walk(inputs: Iterable[Path]) -> Iterator[Path]:
+def walk(inputs: Iterable[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
     """Files named, and files under directories named (recursively, in name order); each
     file once, however many names lead to it (a folder given twice, or by another
     spelling, a link), under the first name met.
@@ -31,10 +32,15 @@ def walk(inputs: Iterable[Path]) -> Iterator[Path]:
     Symbolic links to folders are followed, each folder read once however many links lead
     to it (a link back up the tree is no loop). A path that does not exist, and a folder
     that cannot be listed, are yielded as they are: `probe` says why they cannot be read.
+
+    `exclude` holds glob patterns (`excluded`) for what a folder holds; a file named
+    itself is always offered, as in ripgrep or rsync. A trailing `/` (`old/`, as in a
+    .gitignore) is dropped.
     """
+    exclude = [pattern.rstrip("/") or pattern for pattern in exclude]
     seen: set[tuple[int, int]] = set()
     for root in inputs:
-        for path in _walk_folder(root) if root.is_dir() else [root]:
+        for path in _walk_folder(root, exclude) if root.is_dir() else [root]:
             try:
                 status = path.stat()
             except OSError:  # `probe` says why
@@ -47,7 +53,15 @@ def walk(inputs: Iterable[Path]) -> Iterator[Path]:
             yield path
 
 
-def _walk_folder(root: Path) -> Iterator[Path]:
+def excluded(relative: PurePath, patterns: Sequence[str]) -> bool:
+    """Whether a file or folder, by its path below the folder given, matches a pattern: its
+    name (`*.json`, `README*`) or that path (`damaged/*`, `*/2019/*`). `*` also matches
+    `/`; case counts. A folder that matches is not entered."""
+    text = relative.as_posix()
+    return any(fnmatchcase(relative.name, p) or fnmatchcase(text, p) for p in patterns)
+
+
+def _walk_folder(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
     unlistable: list[Path] = []
     seen: set[tuple[int, int]] = set()
     for folder, dirs, files in os.walk(
@@ -60,9 +74,11 @@ def _walk_folder(root: Path) -> Iterator[Path]:
             dirs.clear()
             continue
         seen.add((status.st_dev, status.st_ino))
-        dirs.sort()
+        below = Path(folder).relative_to(root)
+        dirs[:] = sorted(d for d in dirs if not excluded(below / d, exclude))
         for name in sorted(files):
-            yield Path(folder) / name
+            if not excluded(below / name, exclude):
+                yield Path(folder) / name
     yield from unlistable
 
 

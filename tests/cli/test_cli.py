@@ -77,6 +77,37 @@ def test_ingest_exit_codes_and_summary(tmp_path: Path) -> None:
     assert "5 records" in mixed.stdout
 
 
+def test_ingest_excludes_what_folders_hold_by_name_or_path(tmp_path: Path) -> None:
+    """A collection folder with notes beside the logs exits 0 once they are excluded."""
+    logs = tmp_path / "collected"
+    sample = (EVTX_SAMPLES / "TestLogX.evtx").read_bytes()
+    for name in ("WS-1/System.evtx", "WS-1/notes.txt", "old/WS-2/System.evtx", "README.md"):
+        (logs / name).parent.mkdir(parents=True, exist_ok=True)
+        (logs / name).write_bytes(sample if name.endswith(".evtx") else b"collected weekly")
+    (logs / "old" / "WS-2" / "System.evtx").write_bytes(sample[:-1] + b"x")  # other content
+    every = hivewatch("ingest", str(logs), "-w", str(tmp_path / "a"))
+    assert every.exit_code == 1 and every.stdout.startswith("4 files (2 read")
+    assert "rejected" in every.stderr and "notes.txt" in every.stderr
+    quiet = hivewatch(
+        "ingest", str(logs), "-w", str(tmp_path / "b"), "--exclude", "*.txt", "--exclude", "README*"
+    )
+    assert (quiet.exit_code, quiet.stderr) == (0, "")
+    assert quiet.stdout.startswith("2 files (2 read")
+    # a folder that matches by its path below the one given is not entered
+    pruned = hivewatch(
+        "ingest", str(logs), "-w", str(tmp_path / "c"), "--exclude", "*.txt", "--exclude", "old/"
+    )
+    assert pruned.exit_code == 1 and pruned.stdout.startswith("2 files (1 read")
+    assert "README.md" in pruned.stderr  # offered: WS-1/System.evtx and README.md
+    by_path = hivewatch("ingest", str(logs), "-w", str(tmp_path / "d"), "--exclude", "WS-1/*")
+    assert by_path.stdout.startswith("2 files (1 read")  # old/WS-2/System.evtx, README.md
+    # a file named on the command line is read whatever the patterns say
+    named = hivewatch(
+        "ingest", str(logs / "WS-1" / "notes.txt"), "-w", str(tmp_path / "e"), "--exclude", "*"
+    )
+    assert named.exit_code == 1 and "notes.txt: not an event log" in named.stderr
+
+
 @pytest.mark.parametrize(
     ("args", "words"),
     [
