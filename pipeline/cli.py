@@ -64,9 +64,9 @@ def main(ctx: click.Context, debug: bool) -> None:
     "exclude",
     metavar="GLOB",
     multiple=True,
-    help="Skip what the folders hold whose name, or path below the folder given, matches "
-    "GLOB (repeatable): --exclude '*.json' --exclude 'README*' --exclude 'old/*'. A folder "
-    "that matches is not entered; files named on the command line are always read.",
+    help="Skip what the folders hold whose name, path below the folder given, or whole path "
+    "matches GLOB (repeatable): --exclude '*.json' --exclude 'README*' --exclude 'old'. A "
+    "folder that matches is not entered; files named on the command line are always read.",
 )
 @debug_option
 def ingest(

@@ -8,7 +8,7 @@ import stat
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from fnmatch import fnmatchcase
-from pathlib import Path, PurePath
+from pathlib import Path
 
 from pipeline.read.sniff import SNIFF_BYTES, Format, sniff
 
@@ -53,12 +53,13 @@ def walk(inputs: Iterable[Path], exclude: Sequence[str] = ()) -> Iterator[Path]:
             yield path
 
 
-def excluded(relative: PurePath, patterns: Sequence[str]) -> bool:
-    """Whether a file or folder, by its path below the folder given, matches a pattern: its
-    name (`*.json`, `README*`) or that path (`damaged/*`, `*/2019/*`). `*` also matches
-    `/`; case counts. A folder that matches is not entered."""
-    text = relative.as_posix()
-    return any(fnmatchcase(relative.name, p) or fnmatchcase(text, p) for p in patterns)
+def excluded(path: Path, root: Path, patterns: Sequence[str]) -> bool:
+    """Whether a file or folder found under the folder `root` matches a pattern: by its
+    name (`*.json`, `README*`), its path below `root` (`damaged/*`, `*/2019/*`) or its
+    whole path as found (`/srv/eventlogs/old`). `*` also matches `/`; case counts. A folder
+    that matches is not entered."""
+    texts = (path.name, path.relative_to(root).as_posix(), path.as_posix())
+    return any(fnmatchcase(text, p) for p in patterns for text in texts)
 
 
 def _walk_folder(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
@@ -74,11 +75,11 @@ def _walk_folder(root: Path, exclude: Sequence[str]) -> Iterator[Path]:
             dirs.clear()
             continue
         seen.add((status.st_dev, status.st_ino))
-        below = Path(folder).relative_to(root)
-        dirs[:] = sorted(d for d in dirs if not excluded(below / d, exclude))
+        here = Path(folder)
+        dirs[:] = sorted(d for d in dirs if not excluded(here / d, root, exclude))
         for name in sorted(files):
-            if not excluded(below / name, exclude):
-                yield Path(folder) / name
+            if not excluded(here / name, root, exclude):
+                yield here / name
     yield from unlistable
 
 

@@ -101,6 +101,17 @@ def test_ingest_excludes_what_folders_hold_by_name_or_path(tmp_path: Path) -> No
     assert "README.md" in pruned.stderr  # offered: WS-1/System.evtx and README.md
     by_path = hivewatch("ingest", str(logs), "-w", str(tmp_path / "d"), "--exclude", "WS-1/*")
     assert by_path.stdout.startswith("2 files (1 read")  # old/WS-2/System.evtx, README.md
+    whole = hivewatch(
+        "ingest",
+        str(logs),
+        "-w",
+        str(tmp_path / "w"),
+        "--exclude",
+        f"{logs}/old",
+        "--exclude",
+        "*.md",
+    )
+    assert whole.stdout.startswith("2 files (1 read")  # WS-1's two files
     # a file named on the command line is read whatever the patterns say
     named = hivewatch(
         "ingest", str(logs / "WS-1" / "notes.txt"), "-w", str(tmp_path / "e"), "--exclude", "*"
