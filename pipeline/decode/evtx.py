@@ -53,7 +53,27 @@ def looks_like_evtx(head: bytes) -> bool:
 
 
 def read_evtx(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventRow]:
-    """Every readable record of one `.evtx` file; what cannot be read lands in `stats`."""
+    """Every readable record of one `.evtx` file; what cannot be read lands in `stats`.
+
+    Header-only rows (`_render`) come last, with the host and channel of the file's other
+    records when those all name the same: an `.evtx` file is one log of one machine, and
+    with them the row has the identity of its intact copy in another file, which then
+    replaces it (store/event_parts.py) instead of standing beside it as a second event."""
+    held: list[EventRow] = []
+    names: set[tuple[str | None, str | None]] = set()
+    for row in _records(path, engine, stats):
+        if row.host is None and row.channel is None and row.provider is None:
+            held.append(row)
+        else:
+            names.add((row.host, row.channel))
+            yield row
+    if len(names) == 1:
+        host, channel = names.pop()
+        held = [row._replace(host=host, channel=channel) for row in held]
+    yield from held
+
+
+def _records(path: Path, engine: Engine, stats: DecodeStats) -> Iterator[EventRow]:
     stats.problems.extend(checksum_problems(path))
     cut = cut_short(path)
     if cut is not None:

@@ -29,6 +29,7 @@ from pipeline.normalize.remediation import remediation_rows
 from pipeline.store.event_parts import EventCommit
 from pipeline.store.schemas import (
     DERIVED,
+    EVENT_IDENTITY,
     EVENTS,
     HIVE_LEAKS,
     OFFENDERS,
@@ -76,11 +77,18 @@ def commit_derived(
         live_facts = []
     else:
         facts = _kept(staged_facts, events.losers)
-        if facts.height == 0 and all(parts.get(t.name) for t in DERIVED):
+        if (
+            facts.height == 0
+            and not _any(events.replaced)
+            and all(parts.get(t.name) for t in DERIVED)
+        ):
             return {}
     earlier = [pl.read_parquet([str(root / p) for p in live_facts])] if live_facts else []
+    if earlier and _any(events.replaced):  # the facts of live events a better copy replaced
+        earlier = [_without(earlier[0], events.replaced)]
     everything = pl.concat([*earlier, facts.select(PROFILE_FACTS.names)])
-    if len(live_facts) >= MAX_FACTS_PARTS:  # a part per batch adds up: gather them in one
+    if earlier and (len(live_facts) >= MAX_FACTS_PARTS or _any(events.replaced)):
+        # A part per batch adds up, and replaced facts are gone: all facts in one part.
         live_facts = [_write(root, PROFILE_FACTS, everything, batch)]
     elif facts.height or not live_facts:
         live_facts.append(_write(root, PROFILE_FACTS, facts, batch))
@@ -185,6 +193,18 @@ def _kept(staged: Sequence[str], losers: Mapping[str, Sequence[int]]) -> pl.Data
         # A filter, not an anti-join: joining gathers the nested columns ~15 times slower.
         facts = facts.filter(~pl.struct(PART, ROW).is_in(gone.to_series().implode()))
     return facts.drop(PART, ROW)
+
+
+def _any(frame: pl.DataFrame | None) -> bool:
+    return frame is not None and frame.height > 0
+
+
+def _without(facts: pl.DataFrame, replaced: pl.DataFrame | None) -> pl.DataFrame:
+    """`facts` less those of the `replaced` events (their identity and file_id)."""
+    if replaced is None:
+        return facts
+    keys = [*EVENT_IDENTITY, "file_id"]
+    return facts.join(replaced.select(keys), on=keys, how="anti", nulls_equal=True)
 
 
 def _fresh(part: str) -> bool:

@@ -6,7 +6,10 @@ identity is already live, or that a better copy in the batch holds. A copy from 
 cleanly beats one from a file read with problems (`doubtful`: a chunk whose checksum does
 not match may hold altered text, a damaged record only its header); then the smallest
 file_id wins, then the first in that file, so the result does not depend on the order files
-finished. A large part with no losing row is renamed into
+finished. A live row is kept over a copy in the batch, unless the live row came from a file
+read with problems and the batch's best copy from one read cleanly: then the batch's copy
+replaces it, its live part rewritten without it, so the order batches came in does not
+decide what is stored either. A large part with no losing row is renamed into
 `events/` as it is; the rest are merged, losers dropped, into parts of up to `MERGE_ROWS`
 rows, so that many small input files do not become many small parts.
 """
@@ -31,9 +34,12 @@ MERGE_PARTS = 512  # staged parts per merged part, at most (bounds the size of o
 
 
 class EventCommit(NamedTuple):
-    added: int  # distinct new events
+    added: int  # distinct new events (a replaced live row is not new)
     parts: list[str]  # the new `events` parts, relative to the warehouse
     losers: dict[str, list[int]]  # staged part -> its rows that were not kept
+    retired: tuple[str, ...] = ()  # live parts, relative, no longer live (their rows that
+    # stay are in `parts`)
+    replaced: pl.DataFrame | None = None  # identity and file_id of the live rows replaced
 
 
 def commit_event_parts(
@@ -50,9 +56,10 @@ def commit_event_parts(
     ordered = sorted(staged, key=lambda p: Path(p).name)  # <file_id>.<index>.parquet
     with duckdb.connect() as con:  # one connection: each costs ~15 ms to open
         counts = _row_counts(con, ordered)
-        losers = _losers(con, ordered, live, doubtful)
+        losers, replaced = _losers(con, ordered, live, doubtful)
     (root / EVENTS.name).mkdir(exist_ok=True)
     written: list[str] = []
+    retired = _rewrite_live(root, replaced, batch, written)
 
     def place(parts: Sequence[str]) -> None:
         if sum(counts[p] - len(losers.get(p, ())) for p in parts) == 0:
@@ -77,8 +84,27 @@ def commit_event_parts(
         group_rows += counts[part]
     if group:
         place(group)
-    added = sum(counts.values()) - sum(len(rows) for rows in losers.values())
-    return EventCommit(added, written, losers)
+    gone = replaced.height if replaced is not None else 0
+    added = sum(counts.values()) - sum(len(rows) for rows in losers.values()) - gone
+    return EventCommit(added, written, losers, tuple(retired), replaced)
+
+
+def _rewrite_live(
+    root: Path, replaced: pl.DataFrame | None, batch: str, written: list[str]
+) -> list[str]:
+    """Each live part holding replaced rows, written again without them (appended to
+    `written`); the live parts so retired, relative to the warehouse."""
+    if replaced is None or replaced.height == 0:
+        return []
+    retired: list[str] = []
+    for (part,), rows in replaced.group_by(_LIVE_PART, maintain_order=True):
+        dropped = rows.get_column(_LIVE_ROW).to_list()
+        if pl.scan_parquet(part).select(pl.len()).collect().item() > len(dropped):
+            relative = f"{EVENTS.name}/part-{batch}-{len(written):05d}.parquet"
+            _merge([part], {part: dropped}, root / relative)
+            written.append(relative)
+        retired.append(Path(part).relative_to(root).as_posix())
+    return retired
 
 
 def _row_counts(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> dict[str, int]:
@@ -92,6 +118,8 @@ def _row_counts(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> dict[st
 # (an export that left EventRecordID out), so neither is ever dropped for the other. A time
 # that could not be read (NULL) is still part of one: the record number tells records apart.
 _NUMBERED = "record_id IS NOT NULL"
+_LIVE_PART = "_live_part"  # a replaced live row: its part, its row number there
+_LIVE_ROW = "_live_row"
 
 
 def _losers(
@@ -99,21 +127,18 @@ def _losers(
     parts: Sequence[str],
     live: Sequence[str],
     doubtful: Collection[str],
-) -> dict[str, list[int]]:
-    """Staged part -> the row numbers in it whose identity is live or held by a better copy.
+) -> tuple[dict[str, list[int]], pl.DataFrame | None]:
+    """Staged part -> the row numbers in it that are not kept; and the live rows the
+    batch's copies replace (`_LIVE_PART`, `_LIVE_ROW`, and the identity and file_id, by
+    which their facts are found), or None when nothing is live.
 
     Only identities seen more than once in the batch are ranked: sorting every row by its
     file name costs more than finding the few that repeat. Repeats are found on a hash of
     the identity (grouping one integer is faster than grouping four columns), and ranked
-    on the identity itself, so a hash collision only costs a larger ranking."""
+    on the identity itself, so a hash collision only costs a larger ranking. One statement
+    does it all: materialising the batch's identities as a table costs a third more.
+    Doubtful live rows are looked for only when some file is doubtful at all."""
     key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
-
-    def same(left: str, right: str) -> str:
-        return " AND ".join(
-            f"{left}.{identifier(c)} IS NOT DISTINCT FROM {right}.{identifier(c)}"
-            for c in EVENT_IDENTITY
-        )
-
     sql = (
         f"WITH r AS (SELECT {key}, hash({key}) AS _h, file_id, filename, file_row_number"
         f"  FROM read_parquet({literal_list(parts)}, filename = true, file_row_number = true)"
@@ -123,28 +148,72 @@ def _losers(
         "   ORDER BY list_contains(?::VARCHAR[], file_id), file_id, filename, file_row_number)"
         "   AS copy"
         "  FROM r SEMI JOIN repeated d ON r._h = d._h)"
-        " SELECT filename, file_row_number FROM ranked WHERE copy > 1"
     )
     params: list[object] = [sorted(doubtful)]
+    nothing = ", NULL" * (2 + len(EVENT_IDENTITY) + 1)  # the columns of a `won` row
+    select = f" SELECT filename, file_row_number{nothing} FROM ranked WHERE copy > 1"
     if live:
-        # Only live rows in the batch's time range can share an identity with it; the
-        # filter lets DuckDB skip the row groups of older batches by their statistics.
-        lo, hi, untimed = con.execute(
-            "SELECT min(time_created), max(time_created), bool_or(time_created IS NULL)"
-            f" FROM read_parquet({literal_list(parts)})"
-        ).fetchone() or (None, None, False)
-        when = ["time_created BETWEEN ? AND ?"] if lo is not None else []
-        params += [lo, hi] if lo is not None else []
-        when += ["time_created IS NULL"] if untimed else []
-        sql += (
-            " UNION SELECT filename, file_row_number FROM r SEMI JOIN"
-            f" (SELECT {key} FROM read_parquet({literal_list(live)})"
-            f"  WHERE ({' OR '.join(when) or 'false'}) AND {_NUMBERED}) e ON {same('r', 'e')}"
+        # A staged row whose identity is live loses to the live row; unless the live row
+        # came from a doubtful file and the staged row is the batch's best copy (copy 1
+        # or alone) from a clean file: then it has `won`, and the live row is replaced.
+        where, more = _live_range(con, parts)
+        select += (
+            f" UNION ALL SELECT filename, file_row_number{nothing} FROM r SEMI JOIN"
+            f"  (SELECT {key} FROM read_parquet({literal_list(live)}) WHERE {where}) e"
+            f"  ON {_same('r', 'e')}"
         )
-    found: dict[str, list[int]] = defaultdict(list)
-    for filename, row in con.execute(sql, params).fetchall():
-        found[filename].append(int(row))
-    return dict(found)
+        params += more
+        if doubtful:
+            replaced = ", ".join(f"e.{identifier(c)}" for c in (*EVENT_IDENTITY, "file_id"))
+            select += (
+                " UNION ALL SELECT r.filename, r.file_row_number, e.filename,"
+                f"  e.file_row_number, {replaced}"
+                f" FROM r JOIN (SELECT {key}, file_id, filename, file_row_number"
+                f"  FROM read_parquet({literal_list(live)}, filename = true,"
+                "   file_row_number = true)"
+                f"  WHERE {where} AND list_contains(?::VARCHAR[], file_id)) e"
+                f"  ON {_same('r', 'e')}"
+                " WHERE NOT list_contains(?::VARCHAR[], r.file_id) AND NOT EXISTS"
+                "  (SELECT 1 FROM ranked k WHERE k.copy > 1 AND k.filename = r.filename"
+                "   AND k.file_row_number = r.file_row_number)"
+            )
+            params += [*more, sorted(doubtful), sorted(doubtful)]
+    found: dict[str, set[int]] = defaultdict(set)
+    won: list[tuple[str, int]] = []
+    lost: list[tuple[object, ...]] = []
+    for name, row, *live_row in con.execute(sql + select, params).fetchall():
+        if live_row[0] is None:
+            found[name].add(int(row))
+        else:
+            won.append((name, int(row)))
+            lost.append(tuple(live_row))
+    for name, row in won:
+        found[name].discard(row)
+    schema = {_LIVE_PART: pl.String(), _LIVE_ROW: pl.Int64()}
+    schema |= {c: EVENTS.polars_schema[c] for c in (*EVENT_IDENTITY, "file_id")}
+    frame = pl.DataFrame(lost, schema=schema, orient="row") if live else None
+    return {name: sorted(rows) for name, rows in found.items() if rows}, frame
+
+
+def _live_range(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> tuple[str, list[object]]:
+    """The condition on live rows that can share an identity with the batch's, and its
+    parameters: in the batch's time range, the filter lets DuckDB skip the row groups of
+    older batches by their statistics; or without a time, as some of the batch's are."""
+    lo, hi, untimed = con.execute(
+        "SELECT min(time_created), max(time_created), bool_or(time_created IS NULL)"
+        f" FROM read_parquet({literal_list(parts)})"
+    ).fetchone() or (None, None, False)
+    when = ["time_created BETWEEN ? AND ?"] if lo is not None else []
+    when += ["time_created IS NULL"] if untimed else []
+    params: list[object] = [lo, hi] if lo is not None else []
+    return f"({' OR '.join(when) or 'false'}) AND {_NUMBERED}", params
+
+
+def _same(left: str, right: str) -> str:
+    return " AND ".join(
+        f"{left}.{identifier(c)} IS NOT DISTINCT FROM {right}.{identifier(c)}"
+        for c in EVENT_IDENTITY
+    )
 
 
 def _merge(group: Sequence[str], losers: dict[str, list[int]], path: Path) -> None:

@@ -113,13 +113,18 @@ class Warehouse:
         ledger_rows: pl.DataFrame,
         derive: Derive | None = None,
     ) -> CommitResult:
-        """Make the batch live: new distinct events, its ledger rows, what `derive` builds,
-        then the catalog swap."""
+        """Make the batch live: new distinct events (a better copy of a live one replacing
+        it: event_parts.py), its ledger rows, what `derive` builds, then the catalog swap.
+        Files read with problems, in this batch or before, are the doubtful ones."""
         parts = read_parts(self.root)
         live = [str(self.root / f) for f in parts[EVENTS.name]]
         doubtful = ledger_rows.filter(pl.col("status") == "partial")["file_id"].to_list()
+        doubtful += [e.file_id for e in self.ledger() if e.status == "partial" and e.file_id]
         events = commit_event_parts(self.root, event_parts, live, batch, doubtful)
-        parts[EVENTS.name].extend(events.parts)
+        parts[EVENTS.name] = [
+            *(part for part in parts[EVENTS.name] if part not in events.retired),
+            *events.parts,
+        ]
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
             (self.root / INGEST_FILES.name).mkdir(exist_ok=True)

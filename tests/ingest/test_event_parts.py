@@ -72,7 +72,7 @@ def test_one_row_per_identity_the_smallest_file_id_wins(tmp_path: Path) -> None:
     want = expected(staged, None)
     staged_digests = {hashlib.sha256(Path(p).read_bytes()).hexdigest() for p in staged}
 
-    added, relative, _ = commit_event_parts(tmp_path, staged, [], "b1")
+    added, relative, *_ = commit_event_parts(tmp_path, staged, [], "b1")
 
     got = committed(tmp_path, relative)
     assert added == got.height == want.height
@@ -95,13 +95,13 @@ def test_one_row_per_identity_the_smallest_file_id_wins(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("small_parts")
 def test_rows_already_live_are_dropped(tmp_path: Path) -> None:
     first = stage([EVTX_SAMPLES / OVERLAPPING[0]], tmp_path / "s1")
-    added, live_parts, _ = commit_event_parts(tmp_path, first, [], "b1")
+    added, live_parts, *_ = commit_event_parts(tmp_path, first, [], "b1")
     live = committed(tmp_path, live_parts)
     assert added == live.height == 2261
 
     second = stage([EVTX_SAMPLES / n for n in (OVERLAPPING[1], OTHER)], tmp_path / "s2")
     want = expected(second, live)
-    added, relative, _ = commit_event_parts(
+    added, relative, *_ = commit_event_parts(
         tmp_path, second, [str(tmp_path / r) for r in live_parts], "b2"
     )
     got = committed(tmp_path, relative)
@@ -113,9 +113,9 @@ def test_rows_already_live_are_dropped(tmp_path: Path) -> None:
 @pytest.mark.usefixtures("small_parts")
 def test_a_batch_of_nothing_new_writes_no_part(tmp_path: Path) -> None:
     first = stage([EVTX_SAMPLES / OVERLAPPING[0]], tmp_path / "s1")
-    _, live_parts, _ = commit_event_parts(tmp_path, first, [], "b1")
+    _, live_parts, *_ = commit_event_parts(tmp_path, first, [], "b1")
     again = stage([EVTX_SAMPLES / OVERLAPPING[1]], tmp_path / "s2")
-    added, relative, _ = commit_event_parts(
+    added, relative, *_ = commit_event_parts(
         tmp_path, again, [str(tmp_path / r) for r in live_parts], "b2"
     )
     assert (added, relative) == (0, [])
@@ -126,7 +126,7 @@ def test_a_batch_of_nothing_new_writes_no_part(tmp_path: Path) -> None:
 
 def test_parts_keep_the_declared_types(tmp_path: Path) -> None:
     staged = stage([EVTX_SAMPLES / OTHER, EVTX_SAMPLES / OVERLAPPING[0]], tmp_path / "s")
-    _, relative, _ = commit_event_parts(tmp_path, staged, [], "b1")
+    _, relative, *_ = commit_event_parts(tmp_path, staged, [], "b1")
     files = [str(tmp_path / r) for r in relative]
     with duckdb.connect() as con:
         types = con.execute(
@@ -153,12 +153,12 @@ def test_live_records_without_a_time_are_found_too(tmp_path: Path) -> None:
         return parts
 
     first = untimed(stage([EVTX_SAMPLES / OVERLAPPING[0]], tmp_path / "s1"))
-    added, live_parts, _ = commit_event_parts(tmp_path, first, [], "b1")
+    added, live_parts, *_ = commit_event_parts(tmp_path, first, [], "b1")
     live = committed(tmp_path, live_parts)
     assert live["time_created"].null_count() == 10 and added == live.height
 
     again = untimed(stage([EVTX_SAMPLES / OVERLAPPING[1]], tmp_path / "s2"))
-    added, relative, losers = commit_event_parts(
+    added, relative, losers, *_ = commit_event_parts(
         tmp_path, again, [str(tmp_path / r) for r in live_parts], "b2"
     )
     assert (added, relative) == (0, [])
