@@ -117,7 +117,7 @@ def ingest(
             parts = [part for r in results for part in r.parts]
             facts = [part for r in results for part in r.facts]
             derive = partial(commit_derived, staged_facts=facts)
-            commit = warehouse.commit(batch, parts, ledger_frame(rows), derive=derive)
+            commit = warehouse.commit(batch, parts, ledger_frame(rows), derive, ledger)
             committed = commit.new_events
         else:  # nothing new: no commit to remove the batch's (empty) staging folder
             shutil.rmtree(staging, ignore_errors=True)

@@ -112,14 +112,17 @@ class Warehouse:
         event_parts: Sequence[str],
         ledger_rows: pl.DataFrame,
         derive: Derive | None = None,
+        ledger: Sequence[LedgerEntry] | None = None,
     ) -> CommitResult:
         """Make the batch live: new distinct events (a better copy of a live one replacing
         it: event_parts.py), its ledger rows, what `derive` builds, then the catalog swap.
-        Files read with problems, in this batch or before, are the doubtful ones."""
+        Files read with problems, in this batch or before, are the doubtful ones; `ledger`
+        is the one the batch read at its start, else it is read again (~50 ms)."""
         parts = read_parts(self.root)
         live = [str(self.root / f) for f in parts[EVENTS.name]]
         doubtful = ledger_rows.filter(pl.col("status") == "partial")["file_id"].to_list()
-        doubtful += [e.file_id for e in self.ledger() if e.status == "partial" and e.file_id]
+        earlier = self.ledger() if ledger is None else ledger
+        doubtful += [e.file_id for e in earlier if e.status == "partial" and e.file_id]
         events = commit_event_parts(self.root, event_parts, live, batch, doubtful)
         parts[EVENTS.name] = [
             *(part for part in parts[EVENTS.name] if part not in events.retired),
