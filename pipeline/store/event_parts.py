@@ -10,8 +10,8 @@ finished. A live row is kept over a copy in the batch, unless the live row came 
 read with problems and the batch's best copy from one read cleanly: then the batch's copy
 replaces it, its live part rewritten without it, so the order batches came in does not
 decide what is stored either. A large part with no losing row is renamed into
-`events/` as it is; the rest are merged, losers dropped, into parts of up to `MERGE_ROWS`
-rows, so that many small input files do not become many small parts.
+`events/` as it is; the rest are merged, losers dropped, into parts of up to
+`compact.MERGE_ROWS` rows, so that many small input files do not become many small parts.
 """
 
 from __future__ import annotations
@@ -25,12 +25,11 @@ from typing import NamedTuple
 import duckdb
 import polars as pl
 
+from pipeline.store.compact import groups, merge_parts, row_counts
 from pipeline.store.schemas import EVENT_IDENTITY, EVENTS
 from pipeline.store.sqltext import identifier, literal_list
 
 PROMOTE_ROWS = 25_000  # a staged part this large, with nothing to drop, is kept as it is
-MERGE_ROWS = 1_000_000  # rows per merged part, at most
-MERGE_PARTS = 512  # staged parts per merged part, at most (bounds the size of one plan)
 
 
 class EventCommit(NamedTuple):
@@ -55,38 +54,27 @@ def commit_event_parts(
         return EventCommit(0, [], {})
     ordered = sorted(staged, key=lambda p: Path(p).name)  # <file_id>.<index>.parquet
     with duckdb.connect() as con:  # one connection: each costs ~15 ms to open
-        counts = _row_counts(con, ordered)
+        counts = row_counts(con, ordered)
         losers, replaced = _losers(con, ordered, live, doubtful)
     (root / EVENTS.name).mkdir(exist_ok=True)
     written: list[str] = []
     retired = _rewrite_live(root, replaced, batch, written)
-
-    def place(parts: Sequence[str]) -> None:
-        if sum(counts[p] - len(losers.get(p, ())) for p in parts) == 0:
-            return  # every row is already live
-        relative = f"{EVENTS.name}/part-{batch}-{len(written):05d}.parquet"
-        if len(parts) == 1 and parts[0] not in losers:
-            os.replace(parts[0], root / relative)
-        else:
-            _merge(parts, losers, root / relative)
-        written.append(relative)
-
-    group: list[str] = []
-    group_rows = 0
-    for part in ordered:
-        if counts[part] >= PROMOTE_ROWS and part not in losers:
-            place([part])
-            continue
-        if group and (group_rows + counts[part] > MERGE_ROWS or len(group) >= MERGE_PARTS):
-            place(group)
-            group, group_rows = [], 0
-        group.append(part)
-        group_rows += counts[part]
-    if group:
-        place(group)
+    promoted = {p for p in ordered if counts[p] >= PROMOTE_ROWS and p not in losers}
+    for part in (p for p in ordered if p in promoted):
+        os.replace(part, root / _next_part(batch, written))
+    rest = [p for p in ordered if p not in promoted]
+    for group in groups(rest, counts):
+        if sum(counts[p] - len(losers.get(p, ())) for p in group):  # else all already live
+            merge_parts(group, EVENTS, root / _next_part(batch, written), losers)
     gone = replaced.height if replaced is not None else 0
     added = sum(counts.values()) - sum(len(rows) for rows in losers.values()) - gone
     return EventCommit(added, written, losers, tuple(retired), replaced)
+
+
+def _next_part(batch: str, written: list[str]) -> str:
+    """The name of the batch's next `events` part, relative, noted in `written`."""
+    written.append(f"{EVENTS.name}/part-{batch}-{len(written):05d}.parquet")
+    return written[-1]
 
 
 def _rewrite_live(
@@ -100,18 +88,9 @@ def _rewrite_live(
     for (part,), rows in replaced.group_by(_LIVE_PART, maintain_order=True):
         dropped = rows.get_column(_LIVE_ROW).to_list()
         if pl.scan_parquet(part).select(pl.len()).collect().item() > len(dropped):
-            relative = f"{EVENTS.name}/part-{batch}-{len(written):05d}.parquet"
-            _merge([part], {part: dropped}, root / relative)
-            written.append(relative)
+            merge_parts([part], EVENTS, root / _next_part(batch, written), {part: dropped})
         retired.append(Path(part).relative_to(root).as_posix())
     return retired
-
-
-def _row_counts(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> dict[str, int]:
-    rows = con.execute(
-        f"SELECT file_name, num_rows FROM parquet_file_metadata({literal_list(parts)})"
-    ).fetchall()
-    return {name: int(count) for name, count in rows}
 
 
 # A row without a record number has no identity to share: two such rows may be two events
@@ -214,15 +193,3 @@ def _same(left: str, right: str) -> str:
         f"{left}.{identifier(c)} IS NOT DISTINCT FROM {right}.{identifier(c)}"
         for c in EVENT_IDENTITY
     )
-
-
-def _merge(group: Sequence[str], losers: dict[str, list[int]], path: Path) -> None:
-    """One part from the group's rows, less their losers, in the group's order."""
-    scans = []
-    for part in group:
-        scan = pl.scan_parquet(part)
-        dropped = losers.get(part)
-        if dropped:
-            scan = scan.with_row_index("_row").filter(~pl.col("_row").is_in(dropped)).drop("_row")
-        scans.append(scan)
-    pl.concat(scans).select(EVENTS.names).sink_parquet(path, compression="zstd")

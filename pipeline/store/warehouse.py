@@ -33,6 +33,7 @@ import polars as pl
 
 from pipeline.errors import WarehouseBusy
 from pipeline.store.catalog import CATALOG, read_parts, write_catalog
+from pipeline.store.compact import compacted
 from pipeline.store.event_parts import EventCommit, commit_event_parts
 from pipeline.store.schemas import EVENTS, INGEST_FILES, TABLES
 from pipeline.store.sqltext import literal_list
@@ -115,7 +116,8 @@ class Warehouse:
         ledger: Sequence[LedgerEntry] | None = None,
     ) -> CommitResult:
         """Make the batch live: new distinct events (a better copy of a live one replacing
-        it: event_parts.py), its ledger rows, what `derive` builds, then the catalog swap.
+        it: event_parts.py), its ledger rows, what `derive` builds, small parts merged
+        (compact.py), then the catalog swap.
         Files read with problems, in this batch or before, are the doubtful ones; `ledger`
         is the one the batch read at its start, else it is read again (~50 ms)."""
         parts = read_parts(self.root)
@@ -128,8 +130,10 @@ class Warehouse:
             *(part for part in parts[EVENTS.name] if part not in events.retired),
             *events.parts,
         ]
+        new = set(events.parts)  # the parts this batch writes
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
+            new.add(ledger_name)
             (self.root / INGEST_FILES.name).mkdir(exist_ok=True)
             ledger_rows.select(INGEST_FILES.names).write_parquet(
                 self.root / ledger_name, compression="zstd"
@@ -138,7 +142,12 @@ class Warehouse:
         if derive is not None:
             changed = derive(self.root, parts, events, batch)
             parts.update({name: list(files) for name, files in changed.items()})
+        for table in (EVENTS, INGEST_FILES):  # after `derive`, which reads the batch's parts
+            merged = compacted(self.root, table, parts[table.name], batch)
+            parts[table.name] = parts[table.name] if merged is None else merged
         write_catalog(self.root, parts)
+        for part in new - {*parts[EVENTS.name], *parts[INGEST_FILES.name]}:
+            (self.root / part).unlink()  # merged before it was ever live
         shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
         return CommitResult(new_events=events.added, files=ledger_rows.height)
 

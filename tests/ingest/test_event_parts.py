@@ -13,7 +13,7 @@ import pytest
 
 from pipeline.ingest import step
 from pipeline.ingest.step import FileTask, run_step
-from pipeline.store import event_parts
+from pipeline.store import compact, event_parts
 from pipeline.store.event_parts import commit_event_parts
 from pipeline.store.schemas import EVENT_IDENTITY, EVENTS
 from tests.conftest import EVTX_SAMPLES
@@ -61,8 +61,8 @@ def small_parts(monkeypatch: pytest.MonkeyPatch) -> None:
     2 parts: every path of the commit on a few real files."""
     monkeypatch.setattr(step, "BATCH_ROWS", 500)
     monkeypatch.setattr(event_parts, "PROMOTE_ROWS", 400)
-    monkeypatch.setattr(event_parts, "MERGE_ROWS", 1200)
-    monkeypatch.setattr(event_parts, "MERGE_PARTS", 2)
+    monkeypatch.setattr(compact, "MERGE_ROWS", 1200)
+    monkeypatch.setattr(compact, "MERGE_PARTS", 2)
 
 
 @pytest.mark.usefixtures("small_parts")
