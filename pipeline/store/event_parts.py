@@ -99,6 +99,8 @@ def _rewrite_live(
 _NUMBERED = "record_id IS NOT NULL"
 _LIVE_PART = "_live_part"  # a replaced live row: its part, its row number there
 _LIVE_ROW = "_live_row"
+_BY = "_by"  # and the staged copy replacing it
+_BY_ROW = "_by_row"
 
 
 def _losers(
@@ -108,15 +110,12 @@ def _losers(
     doubtful: Collection[str],
 ) -> tuple[dict[str, list[int]], pl.DataFrame | None]:
     """Staged part -> the row numbers in it that are not kept; and the live rows the
-    batch's copies replace (`_LIVE_PART`, `_LIVE_ROW`, and the identity and file_id, by
-    which their facts are found), or None when nothing is live.
+    batch's copies replace (`_replaced`), or None when nothing is live.
 
     Only identities seen more than once in the batch are ranked: sorting every row by its
     file name costs more than finding the few that repeat. Repeats are found on a hash of
     the identity (grouping one integer is faster than grouping four columns), and ranked
-    on the identity itself, so a hash collision only costs a larger ranking. One statement
-    does it all: materialising the batch's identities as a table costs a third more.
-    Doubtful live rows are looked for only when some file is doubtful at all."""
+    on the identity itself, so a hash collision only costs a larger ranking."""
     key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
     sql = (
         f"WITH r AS (SELECT {key}, hash({key}) AS _h, file_id, filename, file_row_number"
@@ -127,51 +126,61 @@ def _losers(
         "   ORDER BY list_contains(?::VARCHAR[], file_id), file_id, filename, file_row_number)"
         "   AS copy"
         "  FROM r SEMI JOIN repeated d ON r._h = d._h)"
+        " SELECT filename, file_row_number FROM ranked WHERE copy > 1"
     )
     params: list[object] = [sorted(doubtful)]
-    nothing = ", NULL" * (2 + len(EVENT_IDENTITY) + 1)  # the columns of a `won` row
-    select = f" SELECT filename, file_row_number{nothing} FROM ranked WHERE copy > 1"
+    replaced = None
     if live:
-        # A staged row whose identity is live loses to the live row; unless the live row
-        # came from a doubtful file and the staged row is the batch's best copy (copy 1
-        # or alone) from a clean file: then it has `won`, and the live row is replaced.
         where, more = _live_range(con, parts)
-        select += (
-            f" UNION ALL SELECT filename, file_row_number{nothing} FROM r SEMI JOIN"
-            f"  (SELECT {key} FROM read_parquet({literal_list(live)}) WHERE {where}) e"
-            f"  ON {_same('r', 'e')}"
+        sql += (
+            " UNION SELECT filename, file_row_number FROM r SEMI JOIN"
+            f" (SELECT {key} FROM read_parquet({literal_list(live)}) WHERE {where}) e"
+            f" ON {_same('r', 'e')}"
         )
         params += more
-        if doubtful:
-            replaced = ", ".join(f"e.{identifier(c)}" for c in (*EVENT_IDENTITY, "file_id"))
-            select += (
-                " UNION ALL SELECT r.filename, r.file_row_number, e.filename,"
-                f"  e.file_row_number, {replaced}"
-                f" FROM r JOIN (SELECT {key}, file_id, filename, file_row_number"
-                f"  FROM read_parquet({literal_list(live)}, filename = true,"
-                "   file_row_number = true)"
-                f"  WHERE {where} AND list_contains(?::VARCHAR[], file_id)) e"
-                f"  ON {_same('r', 'e')}"
-                " WHERE NOT list_contains(?::VARCHAR[], r.file_id) AND NOT EXISTS"
-                "  (SELECT 1 FROM ranked k WHERE k.copy > 1 AND k.filename = r.filename"
-                "   AND k.file_row_number = r.file_row_number)"
-            )
-            params += [*more, sorted(doubtful), sorted(doubtful)]
-    found: dict[str, set[int]] = defaultdict(set)
-    won: list[tuple[str, int]] = []
-    lost: list[tuple[object, ...]] = []
-    for name, row, *live_row in con.execute(sql + select, params).fetchall():
-        if live_row[0] is None:
-            found[name].add(int(row))
-        else:
-            won.append((name, int(row)))
-            lost.append(tuple(live_row))
-    for name, row in won:
-        found[name].discard(row)
+        replaced = _replaced(con, parts, live, doubtful, (where, more))
+    found: dict[str, list[int]] = defaultdict(list)
+    for filename, row in con.execute(sql, params).fetchall():
+        found[filename].append(int(row))
+    kept: dict[str, set[int]] = defaultdict(set)  # the copies that replace a live row
+    for filename, row in replaced.select(_BY, _BY_ROW).iter_rows() if replaced is not None else ():
+        kept[filename].add(row)
+    for filename, rows in kept.items():
+        found[filename] = [row for row in found[filename] if row not in rows]
+    return {name: rows for name, rows in found.items() if rows}, replaced
+
+
+def _replaced(
+    con: duckdb.DuckDBPyConnection,
+    parts: Sequence[str],
+    live: Sequence[str],
+    doubtful: Collection[str],
+    live_range: tuple[str, list[object]],
+) -> pl.DataFrame:
+    """The live rows from doubtful files that a staged row from a clean file replaces:
+    `_LIVE_PART`, `_LIVE_ROW`, their identity and file_id (by which their facts are found),
+    and the staged copy that replaces each (`_BY`, `_BY_ROW`): of the clean copies, the one
+    the batch's ranking puts first (smallest file_id, then part, then row)."""
     schema = {_LIVE_PART: pl.String(), _LIVE_ROW: pl.Int64()}
     schema |= {c: EVENTS.polars_schema[c] for c in (*EVENT_IDENTITY, "file_id")}
-    frame = pl.DataFrame(lost, schema=schema, orient="row") if live else None
-    return {name: sorted(rows) for name, rows in found.items() if rows}, frame
+    schema |= {_BY: pl.String(), _BY_ROW: pl.Int64()}
+    if not doubtful:
+        return pl.DataFrame(schema=schema)
+    where, params = live_range
+    key = ", ".join(identifier(c) for c in EVENT_IDENTITY)
+    live_key = ", ".join(f"e.{identifier(c)}" for c in EVENT_IDENTITY)
+    chosen = "min((r.file_id, r.filename, r.file_row_number))"
+    rows = con.execute(
+        f"SELECT e.filename, e.file_row_number, {live_key}, e.file_id, {chosen}[2], {chosen}[3]"
+        f" FROM read_parquet({literal_list(parts)}, filename = true, file_row_number = true) r"
+        f" JOIN (SELECT {key}, file_id, filename, file_row_number"
+        f"  FROM read_parquet({literal_list(live)}, filename = true, file_row_number = true)"
+        f"  WHERE {where} AND list_contains(?::VARCHAR[], file_id)) e ON {_same('r', 'e')}"
+        " WHERE NOT list_contains(?::VARCHAR[], r.file_id)"
+        f" GROUP BY ALL ORDER BY e.filename, e.file_row_number",
+        [*params, sorted(doubtful), sorted(doubtful)],
+    ).fetchall()
+    return pl.DataFrame(rows, schema=schema, orient="row")
 
 
 def _live_range(con: duckdb.DuckDBPyConnection, parts: Sequence[str]) -> tuple[str, list[object]]:
