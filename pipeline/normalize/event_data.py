@@ -26,6 +26,19 @@ def as_strings(value: Any) -> list[str | None]:
     return [value]
 
 
+def put_numbered(out: JsonObject, key: str, value: Any) -> None:
+    """Add `key` to `out`; a name already there is numbered `_1`, `_2`... as pyevtx-rs
+    numbers repeated elements, so that a template naming two values alike (Security 4648's
+    two `LogonGuid`) keeps both."""
+    if key not in out:
+        out[key] = value
+        return
+    n = 1
+    while f"{key}_{n}" in out:
+        n += 1
+    out[f"{key}_{n}"] = value
+
+
 def encode(obj: JsonObject | None) -> str | None:
     """Serialise the normalised object; an absent or empty payload is NULL."""
     if not obj:

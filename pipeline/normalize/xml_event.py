@@ -13,7 +13,7 @@ from typing import Any
 
 from lxml import etree
 
-from pipeline.normalize.event_data import JsonObject, encode
+from pipeline.normalize.event_data import JsonObject, encode, put_numbered
 from pipeline.records import EventRow
 
 _STRING_ITEM = re.compile(r"<string>(.*?)</string>", re.DOTALL)
@@ -78,7 +78,7 @@ def element_value(el: etree._Element) -> Any:
     if attributes:
         out["#attributes"] = attributes
     for child in children:
-        _put(out, local(child.tag), element_value(child))
+        put_numbered(out, local(child.tag), element_value(child))
     if el.text is not None and (not children or el.text.strip()):
         out["#text"] = el.text
     return out
@@ -94,17 +94,6 @@ def _declared(el: etree._Element) -> dict[str, str]:
         for prefix, uri in el.nsmap.items()
         if inherited.get(prefix) != uri
     }
-
-
-def _put(out: dict[str, Any], key: str, value: Any) -> None:
-    """Repeated names get `_1`, `_2`... as pyevtx-rs does."""
-    if key not in out:
-        out[key] = value
-        return
-    n = 1
-    while f"{key}_{n}" in out:
-        n += 1
-    out[f"{key}_{n}"] = value
 
 
 def _data_strings(text: str | None) -> list[str | None]:
@@ -130,17 +119,17 @@ def payload_from_element(event: etree._Element) -> JsonObject:
                         out.setdefault("strings", strings)  # where the first one stands
                         strings.extend(_data_strings(item.text))
                     else:  # an empty value is "", as pyevtx-rs renders it, not null
-                        _put(out, field, "" if item.text is None else item.text)
+                        put_numbered(out, field, "" if item.text is None else item.text)
                 elif tag == "Binary":
                     if item.text and item.text.strip():
                         out["Binary"] = item.text.strip()
                 elif tag:
-                    _put(out, tag, element_value(item))
+                    put_numbered(out, tag, element_value(item))
         elif name == "UserData":
             content: dict[str, Any] = {}
             for child in section:
                 if local(child.tag):
-                    _put(content, local(child.tag), element_value(child))
+                    put_numbered(content, local(child.tag), element_value(child))
             out["UserData"] = content
     return out
 
