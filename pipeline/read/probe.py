@@ -10,7 +10,9 @@ from dataclasses import dataclass
 from fnmatch import fnmatchcase
 from pathlib import Path
 
-from pipeline.read.sniff import SNIFF_BYTES, Format, sniff
+from pipeline.read.sniff import SNIFF_BYTES, Format, other_kind, sniff
+
+NOT_A_LOG = "not an event log (.evtx, .evt or XML)"
 
 
 @dataclass(frozen=True)
@@ -110,5 +112,7 @@ def probe(path: Path) -> Probe:
         return Probe(str(path), file_id, 0, None, "empty file")
     found = sniff(head)
     if found is None:
-        return Probe(str(path), file_id, size, None, "not an event log (.evtx, .evt or XML)")
+        other = other_kind(head)
+        reason = NOT_A_LOG if other is None else f"{NOT_A_LOG}: {other}"
+        return Probe(str(path), file_id, size, None, reason)
     return Probe(str(path), file_id, size, found, None)

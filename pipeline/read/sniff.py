@@ -34,6 +34,43 @@ def sniff(head: bytes) -> Format | None:
     return None
 
 
+# What else a folder of collected logs holds, by its first bytes, with what to do instead.
+_ARCHIVES = (
+    (b"PK\x03\x04", "a zip archive: unpack it and ingest the folder"),
+    (b"MSCF", "a cabinet (.cab) archive: expand it and ingest the folder"),
+    (b"7z\xbc\xaf\x27\x1c", "a 7-Zip archive: unpack it and ingest the folder"),
+    (b"\x1f\x8b", "a gzip file: unpack it and ingest what it holds"),
+)
+_CLIXML = re.compile(r"^\s*(<\?[^>]*\?>\s*)?<Objs\b[^>]*schemas\.microsoft\.com/powershell", re.S)
+# Export-Csv of Get-WinEvent or Get-EventLog (with Windows PowerShell's #TYPE line or without,
+# as PowerShell 7 writes it), and Event Viewer's "Save as" CSV or tab-separated text.
+_TABLE_EXPORT = re.compile(
+    r"^(#TYPE System\.Diagnostics\.(Eventing\.Reader\.EventLogRecord|EventLogEntry)\b"
+    r'|"Message","Id",[^\n]*"ProviderName"'
+    r'|"EventID","MachineName",'
+    r'|"?Level"?[,\t]"?Date and Time"?[,\t]"?Source"?[,\t]"?Event ID"?)'
+)
+_AS_XML = "export the log with wevtutil qe LOG /f:xml, or collect the .evtx file itself"
+
+
+def other_kind(head: bytes) -> str | None:
+    """What a file that is no event log is, when it is something logs are often collected
+    as, with what to do instead; None when it is nothing recognised."""
+    for magic, what in _ARCHIVES:
+        if head.startswith(magic):
+            return what
+    text = _xml_text(head)
+    if _CLIXML.match(text):
+        return (
+            "a PowerShell Export-Clixml file, whose events lost their field names: "
+            + _AS_XML
+            + " (or Get-WinEvent ... | ForEach-Object ToXml, run where the events are)"
+        )
+    if _TABLE_EXPORT.match(text.lstrip("\ufeff")):
+        return f"a CSV or text export of events, whose data is rendered text: {_AS_XML}"
+    return None
+
+
 def _evt_record_after_header(head: bytes) -> bool:
     """A damaged .evt header (libyal "Windows Event Log (EVT) format": a 48-byte header that
     starts with its size and "LfLe"), and the first record where it belongs: its size (a multiple
