@@ -72,8 +72,9 @@ def _event_data(event: dict[str, Any], text: str) -> str | None:
     than what orjson writes back, so the lengths are compared where `EventData` stands: at
     the end (`..."EventData":{...}}}`) or, in a forwarded event, before its RenderingInfo.
     Only a record whose lengths differ is parsed again, with every name kept (`_numbered`).
-    Lengths, not texts (0.05 us a record against 0.3): orjson writes the object back in the
-    very bytes pyevtx-rs wrote in every other record of the samples and fixture fleets."""
+    Lengths, not texts: the check adds 0.08 us a record, comparing the texts 0.3; orjson
+    writes the object back in the very bytes pyevtx-rs wrote in every other record of the
+    samples and fixture fleets."""
     data = event.get("EventData")
     if type(data) is dict and data and "Data" not in data:
         dumped = orjson.dumps(data).decode()
