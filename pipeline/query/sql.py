@@ -19,20 +19,23 @@ naming it.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import duckdb
 
 from pipeline.errors import HivewatchError, UsageError
 from pipeline.query import named
-from pipeline.store.catalog import CATALOG, empty_select, read_parts, view_sql
+from pipeline.store.catalog import CATALOG, empty_select, parts_listed, view_sql
 from pipeline.store.schemas import TABLES, Table
 from pipeline.store.sqltext import identifier, literal
 
 _READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
+# Reads tried when commits keep replacing the catalog under them: one per commit met.
+READ_ATTEMPTS = 3
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -42,18 +45,45 @@ class QueryResult:
     rows: list[tuple[Any, ...]]
 
 
+def read_consistently(root: Path, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+    """`work` over a read-only connection to the warehouse at `root`.
+
+    A commit deletes the parts its new catalog no longer lists, so a reader still on the
+    old catalog can fail on a part that is gone. A failure once the catalog has been
+    replaced is therefore retried on the new one; with the catalog unchanged it is the
+    reader's own (bad SQL, a damaged warehouse) and is raised at once."""
+    for attempt in range(1, READ_ATTEMPTS + 1):
+        opened = _catalog_version(root)
+        try:
+            with connect_readonly(root) as con:
+                return work(con)
+        except (duckdb.Error, HivewatchError):
+            if attempt == READ_ATTEMPTS or _catalog_version(root) == opened:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _catalog_version(root: Path) -> tuple[int, int] | None:
+    """What changes when a commit renames a new catalog over the old one."""
+    try:
+        stat = (root / CATALOG).stat()
+    except OSError:
+        return None
+    return stat.st_ino, stat.st_mtime_ns
+
+
 def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
     """A locked-down, read-only connection to the warehouse at `root`."""
     catalog = root / CATALOG
     if not catalog.exists():
         raise UsageError(f"no warehouse at {root} (run 'hivewatch ingest PATH -w {root}' first)")
-    parts = read_parts(root)
     con = duckdb.connect(
         str(catalog),
         read_only=True,
         config={"autoinstall_known_extensions": False, "autoload_known_extensions": False},
     )
     try:
+        parts = parts_listed(con)  # from the catalog the views come from, not a newer one
         declared = dict(
             con.execute(
                 "SELECT view_name, sql FROM duckdb_views()"
@@ -178,18 +208,21 @@ def run_sql(root: Path, sql: str, params: Mapping[str, str] | None = None) -> Qu
     if len(statements) > 1:  # DuckDB would run them all and show the last result alone
         raise UsageError(f"one statement at a time: this SQL holds {len(statements)}")
     check_parameters(statements, given)
-    with connect_readonly(root) as con:
-        try:
-            cursor = con.execute(sql, given or None)
-            rows = cursor.fetchall()
-        except duckdb.Error as exc:
-            raise UsageError(one_line(exc)) from None
+
+    def run(con: duckdb.DuckDBPyConnection) -> QueryResult:
+        cursor = con.execute(sql, given or None)
+        rows = cursor.fetchall()
         description = cursor.description or []
-    return QueryResult(
-        columns=[d[0] for d in description],
-        types=[str(d[1]) for d in description],
-        rows=rows,
-    )
+        return QueryResult(
+            columns=[d[0] for d in description],
+            types=[str(d[1]) for d in description],
+            rows=rows,
+        )
+
+    try:
+        return read_consistently(root, run)
+    except duckdb.Error as exc:
+        raise UsageError(one_line(exc)) from None
 
 
 def one_line(exc: BaseException) -> str:

@@ -60,17 +60,35 @@ def empty_select(table: Table) -> str:
 
 def read_parts(root: Path) -> dict[str, list[str]]:
     """Live parts per table, as paths relative to the warehouse; empty if no catalog yet."""
-    parts: dict[str, list[str]] = {name: [] for name in TABLES}
     path = root / CATALOG
     if not path.exists():
-        return parts
+        return {name: [] for name in TABLES}
     with duckdb.connect(str(path), read_only=True) as con:
-        rows = con.execute(
-            f"SELECT table_name, file FROM {PARTS_TABLE} ORDER BY table_name, file"
-        ).fetchall()
+        return parts_listed(con)
+
+
+def parts_listed(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
+    """Live parts per table as the catalog open on `con` lists them."""
+    parts: dict[str, list[str]] = {name: [] for name in TABLES}
+    rows = con.execute(
+        f"SELECT table_name, file FROM {PARTS_TABLE} ORDER BY table_name, file"
+    ).fetchall()
     for table_name, file in rows:
         parts.setdefault(table_name, []).append(file)
     return parts
+
+
+def remove_unlisted(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
+    """Delete every part in a table folder that `parts` does not list: once the catalog
+    listing `parts` is in place, so that a folder glob reads what the views read."""
+    for table in TABLES:
+        folder = root / table
+        if not folder.is_dir():
+            continue
+        live = set(parts.get(table, []))
+        for file in folder.glob("*.parquet"):
+            if f"{table}/{file.name}" not in live:
+                file.unlink(missing_ok=True)
 
 
 def write_catalog(root: Path, parts: Mapping[str, Sequence[str]]) -> None:

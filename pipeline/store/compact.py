@@ -34,8 +34,8 @@ MERGE_PARTS = 512  # parts per merged part, at most (bounds the size of one plan
 
 def compacted(root: Path, table: Table, parts: Sequence[str], batch: str) -> list[str] | None:
     """`parts` (relative to `root`) with the small ones merged, when there are `COMPACT_AT`
-    of them; None when there are fewer. The small parts stay on disk until the next writer
-    removes the parts no catalog lists (warehouse.py): a reader may still be reading them."""
+    of them; None when there are fewer. The small parts are deleted once the new catalog is
+    in place (warehouse.py): until then the live catalog reads them."""
     if len(parts) < COMPACT_AT:
         return None
     with duckdb.connect() as con:

@@ -12,9 +12,11 @@ Layout::
       _staging/<batch>/       per-file parts of the batch in progress; never read by queries
       .lock                   held by the one process writing
 
-A batch commits in three steps: write the new table parts, write a new catalog listing
-them, rename it over the old one. Until the rename nothing new is live; a process killed
-before it leaves unlisted parts and a staging folder, which the next writer removes.
+A batch commits in four steps: write the new table parts, write a new catalog listing
+them, rename it over the old one, delete the parts it no longer lists. Until the rename
+nothing new is live; a process killed before it leaves unlisted parts and a staging folder,
+which the next writer removes. A reader still on the old catalog can meet a deleted part:
+Hivewatch's readers then read again (query/sql.py `read_consistently`).
 """
 
 from __future__ import annotations
@@ -32,10 +34,10 @@ import duckdb
 import polars as pl
 
 from pipeline.errors import WarehouseBusy
-from pipeline.store.catalog import CATALOG, read_parts, write_catalog
+from pipeline.store.catalog import CATALOG, read_parts, remove_unlisted, write_catalog
 from pipeline.store.compact import compacted
 from pipeline.store.event_parts import EventCommit, commit_event_parts
-from pipeline.store.schemas import EVENTS, INGEST_FILES, TABLES
+from pipeline.store.schemas import EVENTS, INGEST_FILES
 from pipeline.store.sqltext import literal_list
 
 STAGING = "_staging"
@@ -130,10 +132,8 @@ class Warehouse:
             *(part for part in parts[EVENTS.name] if part not in events.retired),
             *events.parts,
         ]
-        new = set(events.parts)  # the parts this batch writes
         if ledger_rows.height:
             ledger_name = f"{INGEST_FILES.name}/part-{batch}.parquet"
-            new.add(ledger_name)
             (self.root / INGEST_FILES.name).mkdir(exist_ok=True)
             ledger_rows.select(INGEST_FILES.names).write_parquet(
                 self.root / ledger_name, compression="zstd"
@@ -146,8 +146,7 @@ class Warehouse:
             merged = compacted(self.root, table, parts[table.name], batch)
             parts[table.name] = parts[table.name] if merged is None else merged
         write_catalog(self.root, parts)
-        for part in new - {*parts[EVENTS.name], *parts[INGEST_FILES.name]}:
-            (self.root / part).unlink()  # merged before it was ever live
+        remove_unlisted(self.root, parts)  # replaced, merged, or merged before ever live
         shutil.rmtree(self.root / STAGING / batch, ignore_errors=True)
         return CommitResult(new_events=events.added, files=ledger_rows.height)
 
@@ -158,13 +157,6 @@ class Warehouse:
         """Remove staging folders and parts no catalog lists: the debris of a killed batch."""
         shutil.rmtree(self.root / STAGING, ignore_errors=True)
         parts = read_parts(self.root)
-        for table in TABLES:
-            folder = self.root / table
-            if not folder.is_dir():
-                continue
-            live = {self.root / f for f in parts.get(table, [])}
-            for file in folder.glob("*.parquet"):
-                if file not in live:
-                    file.unlink()
+        remove_unlisted(self.root, parts)
         if not self.catalog_path.exists():
             write_catalog(self.root, parts)
