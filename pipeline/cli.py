@@ -3,7 +3,12 @@
 
 from __future__ import annotations
 
+import os
+import secrets
+import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import click
 
@@ -17,6 +22,9 @@ from pipeline.cli_common import (
 )
 from pipeline.cli_report import report
 from pipeline.errors import HivewatchError, UsageError, os_reason
+
+if TYPE_CHECKING:
+    from pipeline.query.sql import RowStream
 
 
 @click.group(cls=OneLineGroup, context_settings={"help_option_names": ["-h", "--help"]})
@@ -107,11 +115,10 @@ def sql(
     Example: hivewatch sql "select host, count(*) from events where event_id = $id group by 1"
     -p id 1530
     """
-    from pipeline.query.output import render
-    from pipeline.query.sql import run_sql
+    from pipeline.query.sql import stream_sql
 
     def action() -> int:
-        emit(render(run_sql(warehouse, query, given(params)), fmt), output)
+        stream_sql(warehouse, query, given(params), rows_to(fmt, output))
         return 0
 
     guarded(debug, action)
@@ -134,8 +141,7 @@ def query(
 ) -> None:
     """Run the named query queries/NAME.sql, with -p parameters."""
     from pipeline.query import named
-    from pipeline.query.output import render
-    from pipeline.query.sql import run_sql
+    from pipeline.query.sql import stream_sql
 
     def action() -> int:
         if list_:
@@ -145,7 +151,7 @@ def query(
             return 0
         if not name:
             raise UsageError("give a query NAME, or --list to see them")
-        emit(render(run_sql(warehouse, named.load(name), given(params)), fmt), output)
+        stream_sql(warehouse, named.load(name), given(params), rows_to(fmt, output))
         return 0
 
     guarded(debug, action)
@@ -161,16 +167,38 @@ def given(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
     return values
 
 
-def emit(text: str, output: Path | None) -> None:
-    """To stdout (no -o, or `-o -`), else into the file, making its folder if need be."""
-    if output is None or str(output) == "-":
-        click.echo(text, nl=False)
-        return
-    try:
-        output.parent.mkdir(parents=True, exist_ok=True)
-        output.write_text(text, encoding="utf-8")
-    except OSError as exc:
-        raise HivewatchError(f"cannot write {output}: {os_reason(exc)}") from None
+def rows_to(fmt: str, output: Path | None) -> Callable[[RowStream], None]:
+    """Writes a result in `fmt` as it is fetched: to stdout (no -o, or `-o -`), else into
+    `output`, making its folder if need be. The file appears whole or not at all: the rows
+    go to a temporary file beside it, renamed into place once the last is written."""
+    from pipeline.query.output import write as write_rows
+
+    started = False
+
+    def to_stdout(stream: RowStream) -> None:
+        nonlocal started
+        if started:  # stream_sql calls again after a commit; the first rows are out
+            raise HivewatchError(
+                "an ingest committed while the rows were being written; run the query again"
+            )
+        started = True
+        write_rows(stream, fmt, sys.stdout)
+
+    def to_file(stream: RowStream) -> None:
+        assert output is not None
+        temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            with temporary.open("w", encoding="utf-8", newline="") as out:
+                write_rows(stream, fmt, out)
+            os.replace(temporary, output)
+        except OSError as exc:
+            raise HivewatchError(f"cannot write {output}: {os_reason(exc)}") from None
+        finally:
+            if temporary.exists():  # the query failed, or the rename did
+                temporary.unlink()
+
+    return to_stdout if output is None or str(output) == "-" else to_file
 
 
 @main.command()

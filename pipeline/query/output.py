@@ -3,29 +3,44 @@
 from __future__ import annotations
 
 import csv
-import io
+import re
+from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, TextIO
 
 import orjson
 
-from pipeline.query.sql import QueryResult
+from pipeline.query.sql import RowStream
 
 FORMATS = ("table", "csv", "json")
+# A table's columns are as wide as their widest value in the first this many rows; later
+# rows are written as they come, a wider value pushing its line out, so that a result of
+# millions of rows is never held whole.
+ALIGN_ROWS = 10_000
+# Column types whose values (str, int, float, bool, Decimal, date, datetime, UUID or None)
+# `_text` writes as str() does: not lists, structs, maps or blobs.
+PLAIN = re.compile(
+    r"(VARCHAR|JSON|BOOLEAN|U?(TINY|SMALL|BIG|HUGE)?INT(EGER)?|FLOAT|DOUBLE"
+    r"|DECIMAL\(\d+,\d+\)|DATE|TIMESTAMP(_S|_MS|_NS| WITH TIME ZONE)?|UUID)"
+)
 
 
-def render(result: QueryResult, fmt: str) -> str:
+def write(stream: RowStream, fmt: str, out: TextIO) -> None:
+    """The result in `fmt`, written to `out` block by block as it is fetched."""
     if fmt == "csv":
-        return _csv(result)
-    if fmt == "json":
-        return _json(result)
-    return _table(result)
+        _csv(stream, out)
+    elif fmt == "json":
+        _json(stream, out)
+    else:
+        _table(stream, out)
 
 
 def _text(value: Any) -> str:
     """A value as DuckDB's own command shows it: a list of keys as `[HKCU\\Software, ...]`,
     not Python's repr with every backslash doubled."""
+    if type(value) is str:  # most values: first, for exports of millions of rows
+        return value
     if value is None:
         return ""
     if isinstance(value, datetime):
@@ -43,27 +58,52 @@ def _inner(value: Any) -> str:
     return "NULL" if value is None else _text(value)
 
 
-def _table(result: QueryResult) -> str:
-    header = result.columns
-    body = [[_text(v).replace("\n", "\\n") for v in row] for row in result.rows]
+def _table(stream: RowStream, out: TextIO) -> None:
+    header = stream.columns
+    first: list[list[str]] = []
+    blocks = (_cells(block) for block in stream.blocks)
+    for block in blocks:
+        first += block
+        if len(first) >= ALIGN_ROWS:
+            break
     widths = [len(h) for h in header]
-    for row in body:
+    for row in first:
         widths = [max(w, len(v)) for w, v in zip(widths, row, strict=True)]
-    lines = [
-        "  ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)).rstrip(),
-        "  ".join("-" * w for w in widths),
-    ]
-    lines += ["  ".join(v.ljust(w) for v, w in zip(r, widths, strict=True)).rstrip() for r in body]
-    noun = "row" if len(body) == 1 else "rows"
-    return "\n".join(lines) + f"\n({len(body)} {noun})\n"
+
+    def line(cells: Sequence[str]) -> str:
+        return "  ".join(v.ljust(w) for v, w in zip(cells, widths, strict=True)).rstrip() + "\n"
+
+    out.write(line(header))
+    out.write("  ".join("-" * w for w in widths) + "\n")
+    rows = len(first)
+    out.writelines(line(row) for row in first)
+    for block in blocks:
+        rows += len(block)
+        out.writelines(line(row) for row in block)
+    noun = "row" if rows == 1 else "rows"
+    out.write(f"({rows} {noun})\n")
 
 
-def _csv(result: QueryResult) -> str:
-    out = io.StringIO()
+def _cells(block: list[tuple[Any, ...]]) -> list[list[str]]:
+    return [[_text(v).replace("\n", "\\n") for v in row] for row in block]
+
+
+def _csv(stream: RowStream, out: TextIO) -> None:
+    """The `csv` module writes a value of a `PLAIN` column as `_text` would (None as an
+    empty field, str() of the rest), so only the other columns go through `_text`: an
+    export of `events` converts one column in fourteen."""
     writer = csv.writer(out, lineterminator="\n")
-    writer.writerow(result.columns)
-    writer.writerows([[_text(v) for v in row] for row in result.rows])
-    return out.getvalue()
+    writer.writerow(stream.columns)
+    other = [i for i, sql_type in enumerate(stream.types) if not PLAIN.fullmatch(sql_type)]
+    for block in stream.blocks:
+        if not other:
+            writer.writerows(block)
+            continue
+        rows = [list(row) for row in block]
+        for row in rows:
+            for i in other:
+                row[i] = _text(row[i])
+        writer.writerows(rows)
 
 
 def _json_value(value: Any, sql_type: str) -> Any:
@@ -76,12 +116,18 @@ def _json_value(value: Any, sql_type: str) -> Any:
     return value
 
 
-def _json(result: QueryResult) -> str:
-    records = [
-        {
-            name: _json_value(value, sql_type)
-            for name, sql_type, value in zip(result.columns, result.types, row, strict=True)
-        }
-        for row in result.rows
-    ]
-    return orjson.dumps(records, option=orjson.OPT_INDENT_2, default=str).decode() + "\n"
+def _json(stream: RowStream, out: TextIO) -> None:
+    """An array of objects, laid out as orjson's OPT_INDENT_2 lays out the whole array."""
+    names = list(zip(stream.columns, stream.types, strict=True))
+    opened = False
+    for block in stream.blocks:
+        for row in block:
+            record = {
+                name: _json_value(value, sql_type)
+                for (name, sql_type), value in zip(names, row, strict=True)
+            }
+            text = orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str).decode()
+            out.write(",\n" if opened else "[\n")
+            out.write("  " + text.replace("\n", "\n  "))
+            opened = True
+    out.write("\n]\n" if opened else "[]\n")

@@ -19,8 +19,9 @@ naming it.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -38,11 +39,24 @@ READ_ATTEMPTS = 3
 T = TypeVar("T")
 
 
+BLOCK_ROWS = 2048  # rows fetched at a time: a streamed result is never held whole
+
+
 @dataclass(frozen=True)
 class QueryResult:
     columns: list[str]
     types: list[str]
     rows: list[tuple[Any, ...]]
+
+
+@dataclass(frozen=True)
+class RowStream:
+    """A result as it is fetched: `blocks` yields lists of up to `BLOCK_ROWS` rows, and is
+    read while the connection is open (within `stream_sql`'s `consume`)."""
+
+    columns: list[str]
+    types: list[str]
+    blocks: Iterator[list[tuple[Any, ...]]]
 
 
 def read_consistently(root: Path, work: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
@@ -201,28 +215,48 @@ def check_parameters(statements: list[duckdb.Statement], given: Mapping[str, str
         raise UsageError(f"unknown {noun} {', '.join(unused)} (this SQL takes: {takes})")
 
 
-def run_sql(root: Path, sql: str, params: Mapping[str, str] | None = None) -> QueryResult:
-    """Run read-only SQL with named parameters (`$name`); errors become UsageError."""
+def stream_sql(
+    root: Path,
+    sql: str,
+    params: Mapping[str, str] | None,
+    consume: Callable[[RowStream], T],
+) -> T:
+    """Run read-only SQL with named parameters (`$name`), handing its rows to `consume` as
+    they are fetched; DuckDB's errors become UsageError.
+
+    `consume` is called again, from the start, if a commit replaced the catalog under the
+    first attempt (`read_consistently`)."""
     given = dict(params or {})
     statements = read_statements(sql)
     if len(statements) > 1:  # DuckDB would run them all and show the last result alone
         raise UsageError(f"one statement at a time: this SQL holds {len(statements)}")
     check_parameters(statements, given)
 
-    def run(con: duckdb.DuckDBPyConnection) -> QueryResult:
+    def run(con: duckdb.DuckDBPyConnection) -> T:
         cursor = con.execute(sql, given or None)
-        rows = cursor.fetchall()
         description = cursor.description or []
-        return QueryResult(
-            columns=[d[0] for d in description],
-            types=[str(d[1]) for d in description],
-            rows=rows,
+        return consume(
+            RowStream(
+                columns=[d[0] for d in description],
+                types=[str(d[1]) for d in description],
+                blocks=iter(partial(cursor.fetchmany, BLOCK_ROWS), []),
+            )
         )
 
     try:
         return read_consistently(root, run)
     except duckdb.Error as exc:
         raise UsageError(one_line(exc)) from None
+
+
+def run_sql(root: Path, sql: str, params: Mapping[str, str] | None = None) -> QueryResult:
+    """`stream_sql`'s whole result, in memory: for results known to be small."""
+
+    def whole(stream: RowStream) -> QueryResult:
+        rows = [row for block in stream.blocks for row in block]
+        return QueryResult(stream.columns, stream.types, rows)
+
+    return stream_sql(root, sql, params, whole)
 
 
 def one_line(exc: BaseException) -> str:
