@@ -3,12 +3,10 @@
 
 from __future__ import annotations
 
-import os
-import secrets
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TextIO
 
 import click
 
@@ -169,36 +167,45 @@ def given(params: tuple[tuple[str, str], ...]) -> dict[str, str]:
 
 def rows_to(fmt: str, output: Path | None) -> Callable[[RowStream], None]:
     """Writes a result in `fmt` as it is fetched: to stdout (no -o, or `-o -`), else into
-    `output`, making its folder if need be. The file appears whole or not at all: the rows
-    go to a temporary file beside it, renamed into place once the last is written."""
+    `output`, which appears whole or not at all (file_output.py)."""
+    from pipeline.file_output import replacing
     from pipeline.query.output import write as write_rows
 
-    started = False
+    stdout = _Watched(sys.stdout)
 
     def to_stdout(stream: RowStream) -> None:
-        nonlocal started
-        if started:  # stream_sql calls again after a commit; the first rows are out
+        if stdout.written:  # stream_sql calls again after a commit: rows already out
             raise HivewatchError(
-                "an ingest committed while the rows were being written; run the query again"
+                "an ingest replaced the warehouse's parts while the rows were being written;"
+                " run the query again"
             )
-        started = True
-        write_rows(stream, fmt, sys.stdout)
+        write_rows(stream, fmt, stdout)
 
     def to_file(stream: RowStream) -> None:
         assert output is not None
-        temporary = output.with_name(f".{output.name}.{secrets.token_hex(4)}.tmp")
         try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            with temporary.open("w", encoding="utf-8", newline="") as out:
+            with replacing(output) as out:
                 write_rows(stream, fmt, out)
-            os.replace(temporary, output)
         except OSError as exc:
             raise HivewatchError(f"cannot write {output}: {os_reason(exc)}") from None
-        finally:
-            if temporary.exists():  # the query failed, or the rename did
-                temporary.unlink()
 
     return to_stdout if output is None or str(output) == "-" else to_file
+
+
+class _Watched:
+    """A text stream that remembers whether anything was written to it."""
+
+    def __init__(self, out: TextIO) -> None:
+        self.out = out
+        self.written = False
+
+    def write(self, text: str) -> int:
+        self.written = True
+        return self.out.write(text)
+
+    def writelines(self, lines: Iterable[str]) -> None:
+        self.written = True
+        self.out.writelines(lines)
 
 
 @main.command()

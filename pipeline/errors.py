@@ -17,6 +17,10 @@ class WarehouseBusy(HivewatchError):
     """Another process holds the warehouse's write lock."""
 
 
+class WarehouseDamaged(HivewatchError):
+    """A part the catalog lists is missing or unreadable."""
+
+
 def os_reason(exc: OSError) -> str:
     """Why a write failed, in words that name the obstacle: making a folder where a file
     stands says only "File exists" or "Not a directory"."""

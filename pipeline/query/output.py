@@ -3,11 +3,12 @@
 from __future__ import annotations
 
 import csv
+import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, TextIO
+from typing import Any, Protocol
 
 import orjson
 
@@ -26,7 +27,15 @@ PLAIN = re.compile(
 )
 
 
-def write(stream: RowStream, fmt: str, out: TextIO) -> None:
+class TextSink(Protocol):
+    """Where rows go: an open text file, stdout, or a wrapper of them."""
+
+    def write(self, text: str, /) -> int: ...
+
+    def writelines(self, lines: Iterable[str], /) -> None: ...
+
+
+def write(stream: RowStream, fmt: str, out: TextSink) -> None:
     """The result in `fmt`, written to `out` block by block as it is fetched."""
     if fmt == "csv":
         _csv(stream, out)
@@ -58,7 +67,7 @@ def _inner(value: Any) -> str:
     return "NULL" if value is None else _text(value)
 
 
-def _table(stream: RowStream, out: TextIO) -> None:
+def _table(stream: RowStream, out: TextSink) -> None:
     header = stream.columns
     first: list[list[str]] = []
     blocks = (_cells(block) for block in stream.blocks)
@@ -88,7 +97,7 @@ def _cells(block: list[tuple[Any, ...]]) -> list[list[str]]:
     return [[_text(v).replace("\n", "\\n") for v in row] for row in block]
 
 
-def _csv(stream: RowStream, out: TextIO) -> None:
+def _csv(stream: RowStream, out: TextSink) -> None:
     """The `csv` module writes a value of a `PLAIN` column as `_text` would (None as an
     empty field, str() of the rest), so only the other columns go through `_text`: an
     export of `events` converts one column in fourteen."""
@@ -116,7 +125,7 @@ def _json_value(value: Any, sql_type: str) -> Any:
     return value
 
 
-def _json(stream: RowStream, out: TextIO) -> None:
+def _json(stream: RowStream, out: TextSink) -> None:
     """An array of objects, laid out as orjson's OPT_INDENT_2 lays out the whole array."""
     names = list(zip(stream.columns, stream.types, strict=True))
     opened = False
@@ -126,7 +135,10 @@ def _json(stream: RowStream, out: TextIO) -> None:
                 name: _json_value(value, sql_type)
                 for (name, sql_type), value in zip(names, row, strict=True)
             }
-            text = orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str).decode()
+            try:
+                text = orjson.dumps(record, option=orjson.OPT_INDENT_2, default=str).decode()
+            except orjson.JSONEncodeError:  # an integer past 64 bits (HUGEINT): still a number
+                text = json.dumps(record, indent=2, ensure_ascii=False, default=str)
             out.write(",\n" if opened else "[\n")
             out.write("  " + text.replace("\n", "\n  "))
             opened = True

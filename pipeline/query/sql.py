@@ -27,7 +27,7 @@ from typing import Any, TypeVar
 
 import duckdb
 
-from pipeline.errors import HivewatchError, UsageError
+from pipeline.errors import HivewatchError, UsageError, WarehouseDamaged
 from pipeline.query import named
 from pipeline.store.catalog import CATALOG, empty_select, parts_listed, view_sql
 from pipeline.store.schemas import TABLES, Table
@@ -63,18 +63,25 @@ def read_consistently(root: Path, work: Callable[[duckdb.DuckDBPyConnection], T]
     """`work` over a read-only connection to the warehouse at `root`.
 
     A commit deletes the parts its new catalog no longer lists, so a reader still on the
-    old catalog can fail on a part that is gone. A failure once the catalog has been
-    replaced is therefore retried on the new one; with the catalog unchanged it is the
-    reader's own (bad SQL, a damaged warehouse) and is raised at once."""
+    old catalog can fail on a part that is gone. Such a failure (a part missing or
+    unreadable: `_part_gone`) once the catalog has been replaced is retried on the new one;
+    any other failure, or one with the catalog unchanged, is the reader's own (bad SQL, a
+    damaged warehouse) and is raised at once."""
     for attempt in range(1, READ_ATTEMPTS + 1):
         opened = _catalog_version(root)
         try:
             with connect_readonly(root) as con:
                 return work(con)
-        except (duckdb.Error, HivewatchError):
-            if attempt == READ_ATTEMPTS or _catalog_version(root) == opened:
+        except (duckdb.Error, HivewatchError) as exc:
+            gone = _part_gone(exc) or _part_gone(exc.__cause__)
+            if not gone or attempt == READ_ATTEMPTS or _catalog_version(root) == opened:
                 raise
     raise AssertionError("unreachable")
+
+
+def _part_gone(exc: BaseException | None) -> bool:
+    """DuckDB's error for a file it cannot find or open, or ours for a listed part missing."""
+    return isinstance(exc, duckdb.IOException | WarehouseDamaged)
 
 
 def _catalog_version(root: Path) -> tuple[int, int] | None:
@@ -110,14 +117,14 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
             paths = [str((root / f).resolve()) for f in files]
             missing = next((f for f in files if not (root / f).is_file()), None)
             if missing is not None:
-                raise HivewatchError(f"the warehouse at {root} is damaged: {missing} is missing")
+                raise WarehouseDamaged(f"the warehouse at {root} is damaged: {missing} is missing")
             if _current(con, declared.get(name), TABLES[name], paths):
                 continue
             try:
                 con.execute(view_sql(TABLES[name], paths, True))
             except duckdb.IOException as exc:  # a part is there but cannot be read
                 damaged = f"the warehouse at {root} is damaged: {one_line(exc)}"
-                raise HivewatchError(damaged) from None
+                raise WarehouseDamaged(damaged) from None
         declare_staging(con)
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
         con.execute("SET enable_external_access = false")

@@ -3,8 +3,9 @@
 A directory (an existing one, or a path ending in '/') gets `hivewatch-report-DATE.EXT`
 (UTC date); when that exists, `hivewatch-report-DATE-HHMMSS.EXT`, then `-2`, `-3`...: an
 earlier report is never overwritten. A named file is replaced atomically (through a
-symbolic link, the file it points to); either way the text is written beside the target
-first, so a reader never sees half a report. A device or a pipe is written to as it is.
+symbolic link, the file it points to: file_output.py); either way the text is written
+beside the target first, so a reader never sees half a report. A device or a pipe is
+written to as it is.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 from pipeline.errors import HivewatchError, UsageError, os_reason
+from pipeline.file_output import replacing
 from pipeline.report.render import EXTENSIONS, FORMATS
 
 PREFIX = "hivewatch-report-"
@@ -68,14 +70,8 @@ def write_report(text: str, output: Destination, fmt: str, when: datetime) -> Pa
         if output.directory:
             path.mkdir(parents=True, exist_ok=True)
             return _write_new(text, path, candidates(path, when, fmt))
-        if path.exists() and not path.is_file():  # a device or a pipe: /dev/null, /dev/stdout
-            with path.open("w", encoding="utf-8") as out:
-                out.write(text)
-            return path
-        target = Path(os.path.realpath(path)) if path.is_symlink() else path  # the link stays
-        target.parent.mkdir(parents=True, exist_ok=True)
-        temporary = _temporary(text, target.parent)
-        os.replace(temporary, target)
+        with replacing(path) as out:
+            out.write(text)
         return path
     except OSError as exc:
         raise ReportWriteError(f"cannot write the report to {path}: {os_reason(exc)}") from None

@@ -36,4 +36,5 @@ def fetch(
     try:
         return con.execute(sql, used).fetchall()
     except duckdb.Error as exc:
-        raise ReportQueryError(f"report query {name}: {one_line(exc)}") from None
+        # the cause tells `read_consistently` whether a part went missing under the read
+        raise ReportQueryError(f"report query {name}: {one_line(exc)}") from exc

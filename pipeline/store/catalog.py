@@ -11,6 +11,7 @@ the parts list keeps paths relative to the warehouse.
 
 from __future__ import annotations
 
+import contextlib
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -80,7 +81,9 @@ def parts_listed(con: duckdb.DuckDBPyConnection) -> dict[str, list[str]]:
 
 def remove_unlisted(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
     """Delete every part in a table folder that `parts` does not list: once the catalog
-    listing `parts` is in place, so that a folder glob reads what the views read."""
+    listing `parts` is in place, so that a folder glob reads what the views read. A part
+    that cannot be deleted now stays for the next writer, which tries again before it
+    reads anything; the batch is committed either way."""
     for table in TABLES:
         folder = root / table
         if not folder.is_dir():
@@ -88,7 +91,8 @@ def remove_unlisted(root: Path, parts: Mapping[str, Sequence[str]]) -> None:
         live = set(parts.get(table, []))
         for file in folder.glob("*.parquet"):
             if f"{table}/{file.name}" not in live:
-                file.unlink(missing_ok=True)
+                with contextlib.suppress(OSError):
+                    file.unlink(missing_ok=True)
 
 
 def write_catalog(root: Path, parts: Mapping[str, Sequence[str]]) -> None:

@@ -82,3 +82,19 @@ def test_a_missing_part_with_the_catalog_unchanged_is_not_retried(tmp_path: Path
     with pytest.raises(HivewatchError, match="is damaged: offenders/"):
         read_consistently(root, offenders)
     assert attempts == []  # found when connecting, and raised at once
+
+
+def test_an_error_of_the_sql_is_not_retried_when_a_commit_lands(tmp_path: Path) -> None:
+    root = tmp_path / "wh"
+    run_ingest(list(FIRST), root)
+    attempts = []
+
+    def failing(con: duckdb.DuckDBPyConnection) -> object:
+        attempts.append(con)
+        ingest = [sys.executable, "-m", "pipeline", "ingest", *map(str, SECOND)]
+        subprocess.run([*ingest, "-w", str(root), "--jobs", "1"], check=True)
+        return con.execute("select error('the query is wrong')").fetchall()
+
+    with pytest.raises(duckdb.Error, match="the query is wrong"):
+        read_consistently(root, failing)
+    assert len(attempts) == 1

@@ -7,8 +7,15 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import stat
+import subprocess
+import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 
+import duckdb
 import orjson
 import pytest
 from click.testing import CliRunner, Result
@@ -89,13 +96,52 @@ def test_a_query_failing_midway_leaves_no_file(warehouse: str, tmp_path: Path) -
     assert [p.name for p in tmp_path.iterdir()] == ["out.csv"]  # no temporary file left
 
 
-def test_rows_already_on_stdout_are_not_written_twice() -> None:
+def test_rows_already_on_stdout_are_not_written_twice(capsys: pytest.CaptureFixture[str]) -> None:
     """stream_sql calls its consumer again after a commit replaced the catalog; rows sent
-    to stdout cannot be taken back, so the second call is refused."""
-    to_stdout = rows_to("csv", None)
+    to stdout cannot be taken back, so the second call is refused, unless the first wrote
+    nothing (a table holds its first rows back to align them)."""
+
+    def gone() -> Iterator[list[tuple[object, ...]]]:
+        raise duckdb.IOException("No files found that match the pattern")
+        yield []
+
+    to_stdout = rows_to("table", None)
+    with pytest.raises(duckdb.IOException):
+        to_stdout(RowStream(["n"], ["INTEGER"], gone()))
     to_stdout(RowStream(["n"], ["INTEGER"], iter([[(1,)]])))
+    assert capsys.readouterr().out == "n\n-\n1\n(1 row)\n"
     with pytest.raises(HivewatchError, match="run the query again"):
         to_stdout(RowStream(["n"], ["INTEGER"], iter([[(1,)]])))
+
+
+def test_a_file_is_replaced_through_its_link_with_its_mode_and_a_pipe_written_to(
+    warehouse: str, tmp_path: Path
+) -> None:
+    target = tmp_path / "target.csv"
+    target.write_text("old\n")
+    target.chmod(0o600)
+    link = tmp_path / "link.csv"
+    link.symlink_to(target)
+    got = hivewatch("sql", "select 42 as n", "-w", warehouse, "--format", "csv", "-o", str(link))
+    assert got.exit_code == 0 and link.is_symlink() and target.read_text() == "n\n42\n"
+    assert stat.S_IMODE(target.stat().st_mode) == 0o600
+    pipe = tmp_path / "pipe"
+    os.mkfifo(pipe)
+    received: list[bytes] = []
+    reader = threading.Thread(target=lambda: received.append(pipe.read_bytes()), daemon=True)
+    reader.start()
+    got = hivewatch("sql", "select 42 as n", "-w", warehouse, "--format", "csv", "-o", str(pipe))
+    reader.join(timeout=30)
+    assert got.exit_code == 0 and stat.S_ISFIFO(pipe.lstat().st_mode)
+    assert received == [b"n\n42\n"]
+
+
+def test_json_keeps_an_integer_past_64_bits_a_number(warehouse: str) -> None:
+    big = 1180591620717411303424  # 2**70
+    query = f"select i, case when i = 1 then {big}::hugeint else i end as h from range(3) t(i)"
+    got = hivewatch("sql", query, "-w", warehouse, "--format", "json")
+    assert got.exit_code == 0
+    assert json.loads(got.stdout) == [{"i": 0, "h": 0}, {"i": 1, "h": big}, {"i": 2, "h": 2}]
 
 
 TYPED_SQL = (
@@ -122,3 +168,15 @@ def test_csv_writes_every_type_as_the_table_shows_it(warehouse: str) -> None:
     assert {"TIMESTAMP", "DECIMAL(4,2)", "UUID", "HUGEINT", "UBIGINT", "DATE"} <= plain
     assert "TIMESTAMP WITH TIME ZONE" in plain  # `now()`: DuckDB needs pytz to hand it over
     assert not plain & {"INTEGER[]", "BLOB", "INTEGER[2]", "STRUCT(a BIGINT)", "VARCHAR[]"}
+
+
+def test_dev_stdout_redirected_to_a_file_is_appended_to(warehouse: str, tmp_path: Path) -> None:
+    """`-o /dev/stdout >> log` must add to the log, not rename a new file over it."""
+    log = tmp_path / "log.txt"
+    log.write_text("earlier\n")
+    command = [sys.executable, "-m", "pipeline", "sql", "select 42 as n", "-w", warehouse]
+    with log.open("a") as redirected:
+        done = subprocess.run(
+            [*command, "--format", "csv", "-o", "/dev/stdout"], stdout=redirected, check=False
+        )
+    assert done.returncode == 0 and log.read_text() == "earlier\nn\n42\n"
