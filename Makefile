@@ -7,10 +7,10 @@ SAMPLES ?= ../shared/samples
 DEMO_WAREHOUSE ?= demo-warehouse
 
 .DEFAULT_GOAL := help
-.PHONY: help install lint test demo bench report clean
+.PHONY: help install lint test demo bench bench-export report clean
 
 help: ## list the targets
-	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-8s %s\n", $$1, $$2}'
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | awk -F':.*## ' '{printf "  make %-13s %s\n", $$1, $$2}'
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ bench: $(STAMP) ## ingest and fleet-generation speed beside bare pyevtx-rs and p
 	$(BIN)/python bench/dask_bench.py --fleet $(BENCH_FLEET)
 	[ -d $(BENCH_MIXED) ] || $(BIN)/hivewatch fixtures $(BENCH_MIXED) --hosts 40 --days 60
 	$(BIN)/python bench/derive_bench.py --fleet $(BENCH_MIXED)
+
+bench-export: $(STAMP) ## hivewatch sql -o beside DuckDB's own COPY, on the 10M-event warehouse of bench/report_bench.py
+	[ -d bench/out/report-10m ] || $(BIN)/python bench/report_bench.py --repeat 1
+	$(BIN)/python bench/export_bench.py
 
 clean: ## remove the venv, caches and demo warehouse
 	rm -rf $(VENV) $(DEMO_WAREHOUSE) .pytest_cache .mypy_cache .ruff_cache
