@@ -36,10 +36,8 @@ from pipeline.store.sqltext import identifier, literal
 _READ_STATEMENTS = {duckdb.StatementType.SELECT, duckdb.StatementType.EXPLAIN}
 # Reads tried when commits keep replacing the catalog under them: one per commit met.
 READ_ATTEMPTS = 3
-T = TypeVar("T")
-
-
 BLOCK_ROWS = 2048  # rows fetched at a time: a streamed result is never held whole
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
