@@ -124,6 +124,9 @@ def connect_readonly(root: Path) -> duckdb.DuckDBPyConnection:
                 damaged = f"the warehouse at {root} is damaged: {one_line(exc)}"
                 raise WarehouseDamaged(damaged) from None
         declare_staging(con)
+        # The tables hold UTC; so must `now()` and `current_date`, or `time_created >= now() -
+        # interval 7 day` is off by the machine's offset (DuckDB takes the zone from TZ).
+        con.execute("SET TimeZone = 'UTC'")
         con.execute(f"SET allowed_directories = [{literal(str(root.resolve()) + '/')}]")
         con.execute("SET enable_external_access = false")
         con.execute("SET lock_configuration = true")

@@ -13,6 +13,7 @@ import subprocess
 import sys
 import threading
 from collections.abc import Iterator
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import duckdb
@@ -180,3 +181,21 @@ def test_dev_stdout_redirected_to_a_file_is_appended_to(warehouse: str, tmp_path
             [*command, "--format", "csv", "-o", "/dev/stdout"], stdout=redirected, check=False
         )
     assert done.returncode == 0 and log.read_text() == "earlier\nn\n42\n"
+
+
+def test_now_is_utc_whatever_the_machine_zone(warehouse: str) -> None:
+    """`time_created` is UTC, so `now()` and `current_date` must be too: on a machine in
+    Tokyo, `time_created >= now() - interval 7 day` would otherwise be nine hours off."""
+    command = [sys.executable, "-m", "pipeline", "sql", "-w", warehouse, "--format", "json"]
+    query = "select now()::timestamp as t, current_setting('TimeZone') as zone"
+    done = subprocess.run(
+        [*command, query],
+        env={**os.environ, "TZ": "Asia/Tokyo"},
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    (row,) = json.loads(done.stdout)
+    shown = datetime.fromisoformat(row["t"]).replace(tzinfo=UTC)
+    assert row["zone"] == "UTC"
+    assert abs(shown - datetime.now(UTC)) < timedelta(minutes=5)
