@@ -41,6 +41,7 @@ bench: $(STAMP) ## ingest and fleet-generation speed beside bare pyevtx-rs and p
 	$(BIN)/python bench/bench_fixtures.py
 	[ -d $(BENCH_FLEET) ] || $(BIN)/hivewatch fixtures $(BENCH_FLEET) --hosts 40 --days 60 --formats evtx
 	$(BIN)/python bench/ingest_bench.py --samples $(SAMPLES) --fleet $(BENCH_FLEET)
+	$(BIN)/python bench/decode_floor.py --fleet $(BENCH_FLEET)
 	$(BIN)/python bench/dask_bench.py --fleet $(BENCH_FLEET)
 	[ -d $(BENCH_MIXED) ] || $(BIN)/hivewatch fixtures $(BENCH_MIXED) --hosts 40 --days 60
 	$(BIN)/python bench/derive_bench.py --fleet $(BENCH_MIXED)
